@@ -1,0 +1,17 @@
+//! # kiln-core
+//!
+//! Kiln's engine, without a terminal, a cloud SDK or a provider: it reports through
+//! diagnostics and events, and reaches platforms only through the provider trait.
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | [`source`] | loaded source text and positions |
+//! | [`diag`], [`diag_render`] | diagnostics as data; their terminal and JSON renderings |
+//! | [`lang`] | values, types, expressions, evaluation, functions |
+//! | [`config`] | loading a directory of `*.hcl` files into a module tree, evaluating and validating it |
+//! | [`schema`] | the shape of provider resource types (attributes, blocks) |
+
+pub mod diag;
+pub mod diag_render;
+pub mod lang;
+pub mod source;
