@@ -1,1 +1,34 @@
-fn main() {}
+//! The `kiln` command line. This is the only place that knows every concrete provider;
+//! each command is a thin file under `commands/` that parses its options, calls one
+//! library verb and renders the result.
+
+mod cli;
+mod commands;
+mod providers;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+fn main() -> ExitCode {
+    let matches = cli::Cli::command().get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
+    let code = match cli.command {
+        cli::Command::Validate(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::validate::run(args)
+        }
+        cli::Command::Fmt(args) => commands::fmt::run(args),
+        cli::Command::Console(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::console::run(args)
+        }
+        cli::Command::Version => commands::version::run(),
+    };
+    ExitCode::from(code)
+}

@@ -9,9 +9,12 @@
 //! | [`diag`], [`diag_render`] | diagnostics as data; their terminal and JSON renderings |
 //! | [`lang`] | values, types, expressions, evaluation, functions |
 //! | [`config`] | loading a directory of `*.hcl` files into a module tree, evaluating and validating it |
-//! | [`schema`] | the shape of provider resource types (attributes, blocks) |
 
+
+pub mod addr;
+pub mod config;
 pub mod diag;
 pub mod diag_render;
 pub mod lang;
+pub mod schema;
 pub mod source;

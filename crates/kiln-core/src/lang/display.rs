@@ -113,3 +113,18 @@ fn write_map(out: &mut String, m: &std::collections::BTreeMap<String, Value>, le
     }
     out.push_str(close);
 }
+
+/// JSON for people's scripts: sensitive values become the string "(sensitive value)" and
+/// unknown ones "(known after apply)", so nothing secret is ever printed.
+pub fn to_json_redacted(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    if v.sensitive {
+        return J::String("(sensitive value)".into());
+    }
+    match &v.kind {
+        Kind::Unknown(_) => J::String("(known after apply)".into()),
+        Kind::List(items) | Kind::Tuple(items) | Kind::Set(items) => J::Array(items.iter().map(to_json_redacted).collect()),
+        Kind::Map(m) | Kind::Object(m) => J::Object(m.iter().map(|(k, x)| (k.clone(), to_json_redacted(x))).collect()),
+        _ => v.to_json(),
+    }
+}

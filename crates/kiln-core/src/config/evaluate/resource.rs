@@ -1,0 +1,225 @@
+//! Evaluates one resource or data source block: its schema, its instances, the image
+//! blocks (communicator, provisioners) and lifecycle settings.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use super::body::eval_body;
+use super::expand::{expand, Expansion};
+use super::ResourceInstances;
+use crate::addr::ModulePath;
+use crate::config::image_blocks::{build_placeholder, communicator_schema, provisioner_schema, COMMUNICATOR_TYPES, PROVISIONER_TYPES};
+use crate::config::model::{Mode, Module, Resource};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::lang::ast::ExprKind;
+use crate::lang::scope::ChildScope;
+use crate::lang::{EvalCtx, Functions, Scope, Type, Value};
+use crate::schema::{ResourceKind, ResourceSchema, Schemas};
+
+pub struct ResourceEnv<'a> {
+    pub schemas: &'a Schemas,
+    pub functions: &'a Functions,
+    pub module: &'a Module,
+    pub path: &'a ModulePath,
+}
+
+/// Evaluates `r`; returns its instances and the value other objects refer to.
+pub fn eval_resource(env: &ResourceEnv<'_>, r: &Resource, scope: &dyn Scope, diags: &mut Diagnostics) -> (ResourceInstances, Value) {
+    let files = RefCell::new(BTreeSet::new());
+    let ctx = EvalCtx { scope, functions: env.functions, base_dir: &env.module.dir, files_read: &files };
+    let schema = find_schema(env, r, diags);
+    check_provider(env, r, diags);
+    let expansion = match expand(r.count.as_ref(), r.for_each.as_ref(), &ctx) {
+        Ok(e) => e,
+        Err(d) => {
+            diags.push(d);
+            Expansion::Unknown
+        }
+    };
+    let context = format!("a {} {} block", r.type_name, if r.mode == Mode::Data { "data source" } else { "resource" });
+    let mut instances = Vec::new();
+    for (key, names) in expansion.instances() {
+        let child = ChildScope { parent: scope, names };
+        let ictx = EvalCtx { scope: &child, ..ctx_ref(&ctx) };
+        let value = match schema {
+            Some(s) => eval_body(&ictx, &r.body, &s.body, r.header_span, &context, diags),
+            None => Value::unknown(Type::Any),
+        };
+        check_image_blocks(r, schema, &ictx, &value, diags);
+        instances.push((key, value));
+    }
+    check_lifecycle(r, schema, &ctx, diags);
+    let value = expansion.collect(instances.clone());
+    let expanded = !matches!(expansion, Expansion::Unknown);
+    let group = ResourceInstances {
+        module: env.path.clone(),
+        mode: r.mode,
+        type_name: r.type_name.clone(),
+        name: r.name.clone(),
+        expanded,
+        instances: if expanded { instances } else { Vec::new() },
+        files_read: files.into_inner(),
+    };
+    (group, value)
+}
+
+fn ctx_ref<'a>(ctx: &EvalCtx<'a>) -> EvalCtx<'a> {
+    EvalCtx { scope: ctx.scope, functions: ctx.functions, base_dir: ctx.base_dir, files_read: ctx.files_read }
+}
+
+fn find_schema<'s>(env: &ResourceEnv<'s>, r: &Resource, diags: &mut Diagnostics) -> Option<&'s ResourceSchema> {
+    let (found, all): (Option<&ResourceSchema>, Vec<&str>) = match r.mode {
+        Mode::Managed => (env.schemas.resource(&r.type_name), env.schemas.all_resource_types().collect()),
+        Mode::Data => (env.schemas.data_source(&r.type_name), env.schemas.all_data_types().collect()),
+    };
+    if found.is_some() {
+        return found;
+    }
+    let what = if r.mode == Mode::Data { "data source" } else { "resource type" };
+    let detail = match env.schemas.provider_for_type(&r.type_name) {
+        Some(p) => format!("The provider \"{}\" has no {what} named \"{}\".{}", p.name, r.type_name, did_you_mean(&r.type_name, all)),
+        None => {
+            let providers: Vec<&str> = env.schemas.providers.keys().map(String::as_str).collect();
+            format!(
+                "There is no provider for the {what} \"{}\". This Kiln knows the providers: {}.{}",
+                r.type_name,
+                providers.join(", "),
+                did_you_mean(&r.type_name, all)
+            )
+        }
+    };
+    diags.push(Diagnostic::error(format!("Invalid {what}"), detail).at(r.header_span).with_address(env.path.join(r.address())));
+    None
+}
+
+fn check_provider(env: &ResourceEnv<'_>, r: &Resource, diags: &mut Diagnostics) {
+    let Some((addr, span)) = &r.provider else { return };
+    let mut parts = addr.splitn(2, '.');
+    let name = parts.next().unwrap_or_default();
+    let alias = parts.next();
+    let implied = env.schemas.provider_for_type(&r.type_name).map(|p| p.name.as_str());
+    if implied.is_some_and(|p| p != name) {
+        diags.push(
+            Diagnostic::error(
+                "Invalid provider configuration reference",
+                format!("The resource type \"{}\" belongs to the provider \"{}\", so it cannot use a \"{name}\" provider configuration.", r.type_name, implied.unwrap_or_default()),
+            )
+            .at(*span),
+        );
+        return;
+    }
+    if let Some(alias) = alias {
+        if !env.module.providers.iter().any(|p| p.name == name && p.alias.as_deref() == Some(alias)) {
+            diags.push(
+                Diagnostic::error(
+                    "Provider configuration not present",
+                    format!("There is no provider \"{name}\" block with alias = \"{alias}\" in this module. Declare it: provider \"{name}\" {{ alias = \"{alias}\" … }}."),
+                )
+                .at(*span),
+            );
+        }
+    }
+}
+
+fn check_image_blocks(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalCtx<'_>, value: &Value, diags: &mut Diagnostics) {
+    let is_image = schema.is_some_and(|s| s.kind == ResourceKind::Image);
+    if !is_image {
+        if schema.is_some() {
+            let what = r.provisioners.first().map(|p| p.span).or(r.communicator.as_ref().map(|c| c.span));
+            if let Some(span) = what {
+                diags.push(
+                    Diagnostic::error(
+                        "Provisioners are for images",
+                        format!("\"{}\" is not an image type, so it cannot have provisioner or communicator blocks. Bake software into an image resource (qemu_image, aws_image, azure_image), and pass run-time configuration with user_data.", r.type_name),
+                    )
+                    .at(span),
+                );
+            }
+        }
+        return;
+    }
+    let names = vec![("build".to_string(), build_placeholder()), ("self".to_string(), value.clone())];
+    let child = ChildScope { parent: ctx.scope, names };
+    let bctx = EvalCtx { scope: &child, ..ctx_ref(ctx) };
+    if let Some(c) = &r.communicator {
+        match communicator_schema(&c.kind) {
+            Some(s) => {
+                eval_body(&bctx, &c.body, &s, c.span, &format!("a \"{}\" communicator block", c.kind), diags);
+            }
+            None => diags.push(
+                Diagnostic::error("Unknown communicator type", format!("There is no communicator \"{}\"; use one of: {}.{}", c.kind, COMMUNICATOR_TYPES.join(", "), did_you_mean(&c.kind, COMMUNICATOR_TYPES)))
+                    .at(c.span),
+            ),
+        }
+    }
+    for p in &r.provisioners {
+        match provisioner_schema(&p.kind) {
+            Some(s) => {
+                let v = eval_body(&bctx, &p.body, &s, p.span, &format!("a \"{}\" provisioner block", p.kind), diags);
+                check_provisioner_sources(&p.kind, &v, p.span, diags);
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    "Unknown provisioner type",
+                    format!("There is no provisioner \"{}\"; use one of: {}.{}", p.kind, PROVISIONER_TYPES.join(", "), did_you_mean(&p.kind, PROVISIONER_TYPES)),
+                )
+                .at(p.span),
+            ),
+        }
+    }
+}
+
+/// A shell provisioner needs exactly one of inline / script / scripts; a file provisioner
+/// one of source / content.
+fn check_provisioner_sources(kind: &str, v: &Value, span: crate::source::Span, diags: &mut Diagnostics) {
+    let set = |k: &str| v.as_map().and_then(|m| m.get(k)).is_some_and(|x| !x.is_null());
+    let (keys, what): (&[&str], &str) = match kind {
+        "shell" | "powershell" => (&["inline", "script", "scripts"], "inline, script or scripts"),
+        "shell-local" => (&["inline", "script", "scripts", "command"], "inline, script, scripts or command"),
+        "file" => (&["source", "content"], "source or content"),
+        _ => return,
+    };
+    let n = keys.iter().filter(|k| set(k)).count();
+    if n != 1 {
+        diags.push(
+            Diagnostic::error(
+                "Invalid provisioner",
+                format!("A \"{kind}\" provisioner needs exactly one of {what}, but {n} were set."),
+            )
+            .at(span),
+        );
+    }
+}
+
+fn check_lifecycle(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) {
+    let lc = &r.lifecycle;
+    for e in [&lc.create_before_destroy, &lc.prevent_destroy].into_iter().flatten() {
+        match ctx.eval(e) {
+            Ok(v) if v.as_bool().is_some() => {}
+            Ok(_) => diags.push(Diagnostic::error("Invalid lifecycle setting", "create_before_destroy and prevent_destroy must be true or false.").at(e.span)),
+            Err(d) => diags.push(d),
+        }
+    }
+    let Some(schema) = schema else { return };
+    for e in &lc.ignore_changes {
+        let name = match &e.kind {
+            ExprKind::Variable(n) => Some(n.as_str()),
+            ExprKind::Traversal { base, .. } => match &base.kind {
+                ExprKind::Variable(n) => Some(n.as_str()),
+                _ => None,
+            },
+            _ => e.as_literal_str(),
+        };
+        match name {
+            Some(n) if schema.body.attributes.contains_key(n) || schema.body.blocks.contains_key(n) => {}
+            Some(n) => diags.push(
+                Diagnostic::error(
+                    "Unsupported attribute in ignore_changes",
+                    format!("\"{}\" has no attribute \"{n}\" to ignore.{}", r.type_name, did_you_mean(n, schema.body.attributes.keys().map(String::as_str))),
+                )
+                .at(e.span),
+            ),
+            None => diags.push(Diagnostic::error("Invalid ignore_changes entry", "Each entry of ignore_changes is an attribute name, such as tags or tags[\"owner\"].").at(e.span)),
+        }
+    }
+}

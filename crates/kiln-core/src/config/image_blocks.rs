@@ -1,0 +1,78 @@
+//! Schemas of the provider-independent blocks inside image resources: `communicator`
+//! and `provisioner`. They are validated with the configuration and run by a build.
+
+use crate::lang::{Type, Value};
+use crate::schema::{AttrSchema, Schema};
+
+pub const PROVISIONER_TYPES: [&str; 5] = ["shell", "file", "shell-local", "powershell", "breakpoint"];
+pub const COMMUNICATOR_TYPES: [&str; 2] = ["ssh", "none"];
+
+fn strings() -> Type {
+    Type::List(Box::new(Type::String))
+}
+
+/// Arguments every provisioner takes.
+fn common() -> Schema {
+    Schema::new()
+        .attr("only", AttrSchema::optional(strings()))
+        .attr("except", AttrSchema::optional(strings()))
+        .attr("pause_before", AttrSchema::optional(Type::String))
+        .attr("max_retries", AttrSchema::optional(Type::Number))
+        .attr("timeout", AttrSchema::optional(Type::String))
+}
+
+pub fn provisioner_schema(kind: &str) -> Option<Schema> {
+    let s = common();
+    Some(match kind {
+        "shell" | "powershell" => s
+            .attr("inline", AttrSchema::optional(strings()))
+            .attr("script", AttrSchema::optional(Type::String))
+            .attr("scripts", AttrSchema::optional(strings()))
+            .attr("environment", AttrSchema::optional(Type::Map(Box::new(Type::String))))
+            .attr("execute_command", AttrSchema::optional(Type::String))
+            .attr("expect_disconnect", AttrSchema::optional(Type::Bool))
+            .attr("valid_exit_codes", AttrSchema::optional(Type::List(Box::new(Type::Number)))),
+        "file" => s
+            .attr("source", AttrSchema::optional(Type::String))
+            .attr("content", AttrSchema::optional(Type::String))
+            .attr("destination", AttrSchema::required(Type::String))
+            .attr("direction", AttrSchema::optional(Type::String)),
+        "shell-local" => s
+            .attr("inline", AttrSchema::optional(strings()))
+            .attr("script", AttrSchema::optional(Type::String))
+            .attr("scripts", AttrSchema::optional(strings()))
+            .attr("command", AttrSchema::optional(Type::String))
+            .attr("environment", AttrSchema::optional(Type::Map(Box::new(Type::String))))
+            .attr("working_dir", AttrSchema::optional(Type::String)),
+        "breakpoint" => s.attr("note", AttrSchema::optional(Type::String)),
+        _ => return None,
+    })
+}
+
+pub fn communicator_schema(kind: &str) -> Option<Schema> {
+    Some(match kind {
+        "ssh" => Schema::new()
+            .attr("username", AttrSchema::optional(Type::String))
+            .attr("password", AttrSchema::optional(Type::String).sensitive())
+            .attr("private_key_file", AttrSchema::optional(Type::String))
+            .attr("port", AttrSchema::optional(Type::Number))
+            .attr("timeout", AttrSchema::optional(Type::String))
+            .attr("keep_alive_interval", AttrSchema::optional(Type::String))
+            .attr("host_key", AttrSchema::optional(Type::String))
+            .attr("bastion_host", AttrSchema::optional(Type::String))
+            .attr("bastion_port", AttrSchema::optional(Type::Number))
+            .attr("bastion_username", AttrSchema::optional(Type::String))
+            .attr("bastion_private_key_file", AttrSchema::optional(Type::String)),
+        "none" => Schema::new(),
+        _ => return None,
+    })
+}
+
+/// `build.*` as provisioners see it during validation: known only once a build runs.
+pub fn build_placeholder() -> Value {
+    let fields = ["host", "port", "user", "password", "ssh_private_key_file", "id", "name"];
+    Value::object_from(fields.iter().map(|f| {
+        let ty = if *f == "port" { Type::Number } else { Type::String };
+        (*f, Value::unknown(ty))
+    }))
+}

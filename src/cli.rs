@@ -1,0 +1,103 @@
+//! Command-line arguments (clap). Options shared by several commands live in small
+//! `Args` structs flattened into each command.
+
+use std::path::PathBuf;
+
+use clap::{ArgMatches, Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kiln", version, about = "Bake machine images and deploy the infrastructure that runs them, from one HCL graph.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check that the configuration in a directory is valid.
+    Validate(ValidateArgs),
+    /// Rewrite configuration files in the canonical format.
+    Fmt(FmtArgs),
+    /// Evaluate expressions against the configuration, one per line.
+    Console(ConsoleArgs),
+    /// Print Kiln's version.
+    Version,
+}
+
+/// Where the configuration is and what its variables are.
+#[derive(Args, Clone)]
+pub struct ConfigArgs {
+    /// The configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Set a root variable: --var name=value (repeatable; later wins).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read root variables from a file (repeatable; later wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Disable coloured output.
+    #[arg(long)]
+    pub no_color: bool,
+    /// --var and --var-file in command-line order (later wins), filled after parsing.
+    #[arg(skip)]
+    pub ordered_inputs: Vec<OrderedInput>,
+}
+
+#[derive(Clone, Debug)]
+pub enum OrderedInput {
+    Var(String),
+    File(PathBuf),
+}
+
+impl ConfigArgs {
+    /// Restores the relative order of --var and --var-file, which clap keeps apart.
+    pub fn order_inputs(&mut self, matches: &ArgMatches) {
+        let mut all: Vec<(usize, OrderedInput)> = Vec::new();
+        if let Some(idx) = matches.indices_of("vars") {
+            all.extend(idx.zip(self.vars.iter()).map(|(i, v)| (i, OrderedInput::Var(v.clone()))));
+        }
+        if let Some(idx) = matches.indices_of("var_files") {
+            all.extend(idx.zip(self.var_files.iter()).map(|(i, f)| (i, OrderedInput::File(f.clone()))));
+        }
+        all.sort_by_key(|(i, _)| *i);
+        self.ordered_inputs = all.into_iter().map(|(_, o)| o).collect();
+    }
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print the result and diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct FmtArgs {
+    /// Directory or file to format.
+    #[arg(default_value = ".")]
+    pub target: PathBuf,
+    /// Don't write; exit 3 if any file would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Show a unified diff of the changes.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also format files in subdirectories.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Disable coloured output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print each result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}

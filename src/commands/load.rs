@@ -1,0 +1,50 @@
+//! Shared by commands that read a configuration: turns `ConfigArgs` into load options.
+
+use kiln_core::config::{load_configuration, CliInput, LoadOptions, Loaded, MissingVars};
+use kiln_core::diag::{Diagnostic, Diagnostics};
+use kiln_core::lang::Functions;
+
+use crate::cli::{ConfigArgs, OrderedInput};
+
+pub fn load(args: &ConfigArgs, missing_vars: MissingVars) -> Result<Loaded, Diagnostics> {
+    let mut bad = Diagnostics::new();
+    let cli_inputs: Vec<CliInput> = args
+        .ordered_inputs
+        .iter()
+        .map(|i| match i {
+            OrderedInput::Var(text) => var_input(text, &mut bad),
+            OrderedInput::File(path) => CliInput::File(path.clone()),
+        })
+        .collect();
+    if bad.has_errors() {
+        return Err(bad);
+    }
+    if !args.dir.is_dir() {
+        return Err(Diagnostic::error(
+            "No configuration directory",
+            format!("{} is not a directory. Give the directory that holds your *.hcl files.", args.dir.display()),
+        )
+        .into());
+    }
+    let opts = LoadOptions {
+        dir: args.dir.clone(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        env: crate::ui::environment(),
+        cli_inputs,
+        missing_vars,
+    };
+    Ok(load_configuration(&opts, &crate::providers::schemas(), &Functions::standard()))
+}
+
+fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => CliInput::Var(name.trim().to_string(), value.to_string()),
+        _ => {
+            bad.push(Diagnostic::error(
+                "Invalid --var option",
+                format!("The option --var \"{text}\" is not of the form NAME=VALUE. Write, for example, --var region=eu-west-1."),
+            ));
+            CliInput::Var(String::new(), String::new())
+        }
+    }
+}
