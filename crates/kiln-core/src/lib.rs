@@ -13,5 +13,6 @@
 
 pub mod diag;
 pub mod diag_render;
+pub mod fmt;
 pub mod lang;
 pub mod source;

@@ -1,0 +1,320 @@
+//! Snapshot tests for the canonical HCL formatter (`kiln fmt`).
+//!
+//! Every case is also checked for idempotency: formatting the output again must
+//! return it byte for byte, and the output must still parse.
+
+use kiln_core::fmt::{format_source, FmtError};
+
+/// Formats `src`, asserting the result is a fixed point and still valid HCL.
+fn fmt(src: &str) -> String {
+    let once = format_source(src).unwrap_or_else(|e| panic!("format failed: {e}\n{src}"));
+    let twice = format_source(&once).unwrap_or_else(|e| panic!("re-format failed: {e}\n{once}"));
+    assert_eq!(once, twice, "not idempotent for input:\n{src}");
+    once
+}
+
+#[test]
+fn misaligned_attributes() {
+    insta::assert_snapshot!(fmt(r#"
+ami="ami-123"
+instance_type   =    "t3.micro"
+count=2
+"#));
+}
+
+#[test]
+fn nested_blocks_with_provisioners_and_lifecycle() {
+    insta::assert_snapshot!(fmt(r#"
+resource "aws_instance"   "web"{
+ami = "ami-1"
+      instance_type = "t3.micro"
+    provisioner "remote-exec" {
+  inline = ["echo hi"]
+      connection {
+ type = "ssh"
+   user="ubuntu"
+        }
+}
+provisioner "file" {
+source="a.txt"
+destination = "/tmp/a.txt"
+}
+  lifecycle {
+create_before_destroy=true
+    ignore_changes = [tags]
+  }
+    }
+"#));
+}
+
+#[test]
+fn comments_everywhere() {
+    insta::assert_snapshot!(fmt(r#"
+# file header
+// another header style
+/* block
+   comment */
+variable "region" { # after the brace
+  default = "eu-west-1" # trailing hash
+  type = string // trailing slashes
+  description = "r" /* trailing block */
+    # before closing brace
+}
+
+  # before a block
+resource "x" "y" {
+  /* leading block comment */ name = "n"
+  tags = {
+    # inside an object
+    a = 1 # after a key
+    bbb = 2
+  }
+}
+# at the end
+"#));
+}
+
+#[test]
+fn heredocs_in_nested_blocks_are_untouched() {
+    insta::assert_snapshot!(fmt(r#"
+resource "a" "b" {
+      provisioner "local-exec" {
+   command = <<EOT
+  echo   "${self.id}"  
+    indented  ${ var.x }
+EOT
+    environment={K="v"}
+  }
+  nested {
+user_data = <<-EOT
+      #!/bin/bash
+        echo hi
+      EOT
+  }
+}
+"#));
+}
+
+#[test]
+fn objects_and_lists_over_lines() {
+    insta::assert_snapshot!(fmt(r#"
+locals {
+tags = {
+Name = "web"
+  Environment="prod"
+    "quoted.key" = 1
+}
+list = [
+"a",
+      "b",
+  ]
+nested = {
+  inner = {
+  x = [1,2,3]
+  }
+}
+calls = merge(
+local.a,
+    {
+  b = 2
+  },
+)
+}
+"#));
+}
+
+#[test]
+fn for_expressions() {
+    insta::assert_snapshot!(fmt(r#"
+locals {
+  upper = [for s in var.list:upper(s) if s!=""]
+  m = {for k,v in var.map:k=>v...}
+  t = [for x in [1,2]:x*2]
+  multi = {
+    for name, cfg in var.things :
+    name => cfg.value
+    if cfg.enabled
+  }
+}
+"#));
+}
+
+#[test]
+fn templates_with_interpolation_and_directives() {
+    insta::assert_snapshot!(fmt(r#"
+a = "hello ${ var.name }!"
+b = "${var.x}${var.y}"
+c = "%{ if var.on }yes%{ else }no%{ endif }"
+d = "${~ var.trim ~}"
+e = "escaped $${literal} and %%{literal} and \"quotes\""
+f = "${ {a=1}.a }"
+g = "x-${join(",",var.l)}-y"
+"#));
+}
+
+#[test]
+fn blank_line_runs_collapse() {
+    insta::assert_snapshot!(fmt(
+        "\n\n\na = 1\n\n\n\nb = 2\nblock {\n\n\n  c = 3\n\n\n\n  d = 4\n\n}\n\n\n\n"
+    ));
+}
+
+#[test]
+fn tabs_become_spaces() {
+    insta::assert_snapshot!(fmt(
+        "block {\n\ta\t=\t1\n\tlonger_name =\t\"tab\tinside\"\n\tinner {\n\t\tx = 1\n\t}\n}\n"
+    ));
+}
+
+#[test]
+fn crlf_is_normalised() {
+    let out = fmt("a = 1\r\nblock {\r\n  bb = \"x\"\r\n  # note\r\n}\r\n");
+    assert!(!out.contains('\r'));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn formatted_file_is_unchanged() {
+    let src = r#"terraform {
+  required_version = ">= 1.5"
+}
+
+variable "name" {
+  type    = string
+  default = "web" # the default
+}
+
+resource "aws_instance" "web" {
+  count         = var.enabled ? 1 : 0
+  ami           = data.aws_ami.ubuntu.id
+  instance_type = "t3.micro"
+  tags = {
+    Name = "${var.name}-${count.index}"
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+output "ids" {
+  value = [for i in aws_instance.web : i.id]
+}
+"#;
+    assert_eq!(fmt(src), src);
+    insta::assert_snapshot!(fmt(src));
+}
+
+#[test]
+fn syntax_error_reports_position() {
+    let err: FmtError = format_source("a = 1\nblock {\n  b = = 2\n}\n").expect_err("must fail");
+    assert_eq!((err.line, err.column), (3, 7));
+    insta::assert_snapshot!(format!("{err:?}\n{err}"));
+}
+
+#[test]
+fn expression_spacing() {
+    insta::assert_snapshot!(fmt(r#"
+a=1
+b=[1,2]
+c={a=1}
+d=f(x,y)
+e=a+b*c -d/e%f # `c-d` would be one identifier in HCL
+f=-1
+g=a - -b
+colon_object={"a":1}
+h=!var.enabled&&var.x||var.y
+i=var.a==var.b?"y":"n"
+j=var.list[0]
+k=var.list[*].id
+l=f(var.list...)
+m={}
+n=[]
+o=a>=b
+p = provider::ns::fn(1)
+q = (a+b)*c
+r = 1.5e3
+"#));
+}
+
+#[test]
+fn trailing_comment_alignment() {
+    insta::assert_snapshot!(fmt(r#"
+a = 1 # one
+bbbb = "long" # two
+c = true // three
+
+dd = 4 /* four */
+"#));
+}
+
+#[test]
+fn alignment_runs_are_split() {
+    insta::assert_snapshot!(fmt(r#"
+block {
+  a = 1
+  bbb = 2
+  # a comment line splits the run
+  cc = 3
+  dddddd = 4
+
+  e = 5
+  obj = {
+    k = 1
+    longer_key = 2
+  }
+  f = 6
+  nested {}
+  ggggggg = 7
+}
+"#));
+}
+
+#[test]
+fn single_line_blocks_and_empty_file() {
+    assert_eq!(fmt(""), "");
+    assert_eq!(fmt("\n\n  \n"), "");
+    insta::assert_snapshot!(fmt(
+        "a {b=1}\nempty {   }\nlabelled \"x\" {}\nno_newline = 1"
+    ));
+}
+
+#[test]
+fn multiline_function_calls_and_conditionals() {
+    insta::assert_snapshot!(fmt(r#"
+locals {
+value = coalesce(
+var.a,
+var.b,
+)
+cond = (
+var.x
+? "yes"
+: "no"
+)
+list_of_objects = [
+{
+name = "a"
+value = 1
+},
+{
+name = "bb"
+value = 22
+},
+]
+}
+"#));
+}
+
+#[test]
+fn heredoc_attribute_alignment_and_following_lines() {
+    insta::assert_snapshot!(fmt(r#"
+block {
+a = <<EOF
+  keep   this   
+EOF
+  longer = "x"
+b = 1
+}
+"#));
+}
