@@ -11,6 +11,9 @@
 
 mod layout;
 mod lexer;
+mod scan;
+mod token;
+mod verify;
 
 use std::fmt;
 
@@ -44,14 +47,22 @@ pub fn format_source(text: &str) -> Result<String, FmtError> {
     // Normalise line endings first so the parser, the lexer and the error positions
     // all see the same text.
     let text = text.replace("\r\n", "\n");
-    if let Err(e) = hcl_edit::parser::parse_body(&text) {
+    let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
         let loc = e.location();
-        return Err(FmtError {
+        FmtError {
             message: e.message().to_string(),
             offset: loc.offset(),
             line: loc.line(),
             column: loc.column(),
-        });
+        }
+    })?;
+    let out = layout::render(lexer::lex(&text));
+    // Safety net: the lexer is simpler than the parser, and a few exotic inputs that
+    // `hcl_edit` accepts (such as a `"` inside a directive of a quoted string) could be
+    // tokenized differently. Check that formatting changed nothing but layout; if it
+    // did, leave the file as it is (which is also trivially idempotent).
+    if !verify::same_meaning(&body, &out) {
+        return Ok(text);
     }
-    Ok(layout::render(lexer::lex(&text)))
+    Ok(out)
 }

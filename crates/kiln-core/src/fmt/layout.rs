@@ -12,7 +12,7 @@
 //! in the same column. Only whitespace changes, so the result re-lexes to the same
 //! tokens and formatting again is a no-op.
 
-use super::lexer::{Kind, Token};
+use super::token::{Kind, Token};
 
 #[derive(Default)]
 struct Line {

@@ -11,59 +11,8 @@
 //!   body and closing line are reproduced byte for byte;
 //! - a line comment's token excludes its newline; the newline is its own token.
 
-/// What a token is, as far as the formatting rules care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Newline,
-    Comment,
-    Ident,
-    Number,
-    /// `"` opening a quoted template.
-    OQuote,
-    /// `"` closing a quoted template.
-    CQuote,
-    /// Literal text inside a quoted template (escapes included verbatim).
-    QuotedLit,
-    /// A whole heredoc, opener to closing marker, kept verbatim.
-    Heredoc,
-    /// `${` or `${~`.
-    Interp,
-    /// `%{` or `%{~`.
-    Control,
-    /// `}` or `~}` closing an interpolation or directive.
-    SeqEnd,
-    OBrace,
-    CBrace,
-    OBrack,
-    CBrack,
-    OParen,
-    CParen,
-    Comma,
-    Dot,
-    Colon,
-    Question,
-    Equal,
-    Minus,
-    /// `+ * / %`.
-    Arith,
-    /// `== != < <= > >=`.
-    Compare,
-    /// `&& ||`.
-    Logic,
-    Bang,
-    Ellipsis,
-    DoubleColon,
-    /// `=>` and anything unrecognised: spaced like an ordinary token.
-    Other,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Token {
-    pub kind: Kind,
-    pub text: String,
-    /// Spaces the formatter puts before this token (indentation for a line's first).
-    pub spaces: usize,
-}
+use super::scan::{heredoc_len, is_id_continue, is_id_start};
+use super::token::{Kind, Token};
 
 /// The lexer's nesting context: inside a quoted string, an interpolation/directive
 /// (closed by `}`), or an ordinary brace pair.
@@ -132,6 +81,8 @@ impl Lexer {
     }
 
     /// Literal text of a quoted string, up to the closing quote or a template opener.
+    /// A raw newline stays inside the literal: `hcl_edit` accepts it, and the text of a
+    /// string must never change.
     fn quoted(&mut self) {
         let start = self.pos;
         let flush = |lx: &mut Lexer| {
@@ -150,12 +101,6 @@ impl Lexer {
                     flush(self);
                     self.stack.pop();
                     self.push(Kind::CQuote, 1);
-                    return;
-                }
-                // A raw newline cannot be inside a quoted string; bail out of string mode.
-                '\n' => {
-                    flush(self);
-                    self.stack.pop();
                     return;
                 }
                 '\\' => self.pos += 2,
@@ -184,6 +129,10 @@ impl Lexer {
 
     fn normal(&mut self) {
         let Some(c) = self.peek(0) else { return };
+        if let Some(len) = heredoc_len(&self.chars, self.pos) {
+            self.push(Kind::Heredoc, len);
+            return;
+        }
         match c {
             '\n' => self.push(Kind::Newline, 1),
             ' ' | '\t' | '\r' => self.pos += 1,
@@ -207,7 +156,6 @@ impl Lexer {
                 self.stack.push(Ctx::Quoted);
                 self.push(Kind::OQuote, 1);
             }
-            '<' if self.starts_with("<<") && self.heredoc() => {}
             '$' | '%' if self.peek(1) == Some('{') => self.template_open(if c == '$' {
                 Kind::Interp
             } else {
@@ -226,8 +174,8 @@ impl Lexer {
                 _ => self.push(Kind::CBrace, 1),
             },
             c if c.is_ascii_digit() => self.number(),
-            c if c.is_alphabetic() || c == '_' => {
-                let len = self.run(0, |c| c.is_alphanumeric() || c == '_' || c == '-');
+            c if is_id_start(c) => {
+                let len = self.run(0, is_id_continue);
                 self.push(Kind::Ident, len);
             }
             _ => self.punct(),
@@ -268,34 +216,6 @@ impl Lexer {
             }
         }
         self.push(Kind::Number, n);
-    }
-
-    /// Consumes a whole heredoc as one token; returns false (consuming nothing) when
-    /// `<<` does not actually start one.
-    fn heredoc(&mut self) -> bool {
-        let dash = usize::from(self.peek(2) == Some('-'));
-        let name_start = 2 + dash;
-        let name_end = self.run(name_start, |c| c.is_alphanumeric() || c == '_' || c == '-');
-        if name_end == name_start || self.peek(name_end) != Some('\n') {
-            return false;
-        }
-        let marker = self.text(self.pos + name_start, self.pos + name_end);
-        let mut end = self.pos + name_end + 1;
-        loop {
-            let line_len = self
-                .chars
-                .get(end..)
-                .map_or(0, |rest| rest.iter().take_while(|c| **c != '\n').count());
-            let line = self.text(end, end + line_len);
-            end += line_len;
-            if line.trim() == marker || end >= self.chars.len() {
-                break;
-            }
-            end += 1; // the newline
-        }
-        let len = end - self.pos;
-        self.push(Kind::Heredoc, len);
-        true
     }
 
     fn punct(&mut self) {
