@@ -2,12 +2,18 @@
 //!
 //! [`format_source`] first parses the text with `hcl_edit` so that only valid HCL is
 //! rewritten (a syntax error comes back as [`FmtError`] with its position). It then
-//! re-lexes the text into a whitespace-free token stream ([`lexer`]) and lays it out
-//! again line by line ([`layout`]): two-space indentation per bracket level, one-space
+//! re-lexes the text into a whitespace-free token stream (`lexer`) and lays it out
+//! again line by line (`layout`): two-space indentation per bracket level, one-space
 //! token spacing by terraform's rules, `=` and trailing comments aligned over runs of
 //! consecutive lines. Working on tokens rather than on the syntax tree keeps every
 //! comment exactly where it was written and makes it easy to guarantee idempotency:
 //! only whitespace between tokens ever changes, and heredocs are single opaque tokens.
+//! `verify` re-parses the result and falls back to the input if its meaning changed.
+//!
+//! Deliberate differences from `terraform fmt`: heredoc bodies are never touched (terraform
+//! re-spaces `${ }` inside them), runs of blank lines collapse to one, and columns are
+//! counted in chars rather than grapheme clusters. Terraform's expression rewrites
+//! (unwrapping `"${var.x}"`, unquoting type names) are not done.
 
 mod layout;
 mod lexer;

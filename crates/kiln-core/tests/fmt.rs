@@ -392,3 +392,30 @@ fn mutated_inputs_never_panic() {
         "{ok} of {total} mutated inputs formatted"
     );
 }
+
+#[test]
+fn heredocs_as_arguments_and_with_trailing_comments() {
+    insta::assert_snapshot!(fmt(
+        "x = f(<<EOT\nhi\nEOT\n)\nz = <<EOT\nq\nEOT # after the marker\nlist = [\n<<-EOT\n  a\n  EOT\n, 2]\n"
+    ));
+}
+
+#[test]
+fn multiline_block_comments_and_interpolations() {
+    insta::assert_snapshot!(fmt(
+        "b {\n    /* multi\n       line,   kept */\n  x = \"${\nfoo\n}\"\n o = { a = 1, b = 2 }\n}\n"
+    ));
+}
+
+#[test]
+fn unicode_keys_align_by_characters() {
+    insta::assert_snapshot!(fmt("é = 1 # a\nlonger = \"ü\" # b\n"));
+}
+
+/// `hcl_edit` accepts a `"` inside a directive of a quoted string, which the lexer
+/// reads differently; the safety net must then leave the text exactly as it was.
+#[test]
+fn unsupported_layout_is_left_unchanged() {
+    let src = "v = \"${a}%{ if b }c\"%{ endif }\\\"q\"\n";
+    assert_eq!(fmt(src), src);
+}
