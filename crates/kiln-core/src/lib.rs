@@ -15,6 +15,7 @@ pub mod addr;
 pub mod config;
 pub mod diag;
 pub mod diag_render;
+pub mod fmt;
 pub mod lang;
 pub mod schema;
 pub mod source;
