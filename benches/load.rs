@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use kiln_core::config::{load_configuration, LoadOptions};
 use kiln_core::lang::{Functions, Type};
-use kiln_core::schema::{AttrSchema, BlockSchema, Nesting, ProviderSchema, ResourceKind, ResourceSchema, Schema, Schemas};
+use kiln_core::schema::{
+    AttrSchema, BlockSchema, Nesting, ProviderSchema, ResourceKind, ResourceSchema, Schema, Schemas,
+};
 
 const GROUPS: usize = 2_500;
 const EACH_BLOCKS: usize = 50;
@@ -21,7 +23,10 @@ fn bench_schemas() -> Schemas {
         .attr("port", AttrSchema::required(Type::Number))
         .attr("protocol", AttrSchema::optional(Type::String))
         .attr("cidr", AttrSchema::optional(Type::String));
-    let mut p = ProviderSchema { name: "bench".into(), ..Default::default() };
+    let mut p = ProviderSchema {
+        name: "bench".into(),
+        ..Default::default()
+    };
     p.resources.insert(
         "bench_group".into(),
         ResourceSchema {
@@ -29,7 +34,10 @@ fn bench_schemas() -> Schemas {
             description: "",
             body: Schema::new()
                 .attr("name", AttrSchema::required(Type::String))
-                .attr("tags", AttrSchema::optional(Type::Map(Box::new(Type::String))))
+                .attr(
+                    "tags",
+                    AttrSchema::optional(Type::Map(Box::new(Type::String))),
+                )
                 .attr("id", AttrSchema::computed(Type::String))
                 .block("ingress", BlockSchema::new(Nesting::List, rule)),
         },
@@ -56,7 +64,9 @@ fn bench_schemas() -> Schemas {
 fn generate(dir: &std::path::Path) -> std::io::Result<()> {
     let mut head = String::new();
     head.push_str("variable \"env\" {\n  type    = string\n  default = \"prod\"\n}\n\n");
-    head.push_str("variable \"ports\" {\n  type    = list(number)\n  default = [80, 443, 8080]\n}\n\n");
+    head.push_str(
+        "variable \"ports\" {\n  type    = list(number)\n  default = [80, 443, 8080]\n}\n\n",
+    );
     head.push_str("locals {\n  prefix = \"${var.env}-app\"\n  keys   = { for i in [");
     let keys: Vec<String> = (0..EACH_KEYS).map(|i| format!("\"k{i}\"")).collect();
     head.push_str(&keys.join(", "));
@@ -102,10 +112,21 @@ fn main() {
         eprintln!("cannot generate the benchmark configuration: {e}");
         std::process::exit(1);
     }
-    let bytes: u64 = std::fs::read_dir(&dir).map(|rd| rd.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()).unwrap_or(0);
+    let bytes: u64 = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0);
     let schemas = bench_schemas();
     let functions = Functions::standard();
-    let opts = LoadOptions { dir: dir.clone(), cwd: dir.clone(), ..Default::default() };
+    let opts = LoadOptions {
+        dir: dir.clone(),
+        cwd: dir.clone(),
+        ..Default::default()
+    };
     let mut times = Vec::new();
     let mut instances = 0;
     for _ in 0..5 {
@@ -113,14 +134,33 @@ fn main() {
         let loaded = load_configuration(&opts, &schemas, &functions);
         times.push(start.elapsed().as_secs_f64());
         if loaded.diagnostics.has_errors() {
-            eprintln!("{}", kiln_core::diag_render::render_plain(&loaded.sources, &loaded.diagnostics));
+            eprintln!(
+                "{}",
+                kiln_core::diag_render::render_plain(&loaded.sources, &loaded.diagnostics)
+            );
             std::process::exit(1);
         }
-        instances = loaded.evaluated.as_ref().map(|e| e.all_resources().iter().map(|r| r.instances.len()).sum::<usize>()).unwrap_or(0);
+        instances = loaded
+            .evaluated
+            .as_ref()
+            .map(|e| {
+                e.all_resources()
+                    .iter()
+                    .map(|r| r.instances.len())
+                    .sum::<usize>()
+            })
+            .unwrap_or(0);
     }
     times.sort_by(f64::total_cmp);
-    println!("configuration: {instances} resource instances, {:.1} MiB of HCL in {} files", bytes as f64 / 1048576.0, GROUPS / 500 + 2);
-    println!("load + validate: min {:.3} s, median {:.3} s, max {:.3} s (5 runs)", times[0], times[2], times[4]);
+    println!(
+        "configuration: {instances} resource instances, {:.1} MiB of HCL in {} files",
+        bytes as f64 / 1048576.0,
+        GROUPS / 500 + 2
+    );
+    println!(
+        "load + validate: min {:.3} s, median {:.3} s, max {:.3} s (5 runs)",
+        times[0], times[2], times[4]
+    );
     if let Some(rss) = peak_rss_mib() {
         println!("peak memory (VmHWM): {rss:.0} MiB");
     }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{ArgMatches, Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kiln", version, about = "Bake machine images and deploy the infrastructure that runs them, from one HCL graph.")]
+#[command(
+    name = "kiln",
+    version,
+    about = "Bake machine images and deploy the infrastructure that runs them, from one HCL graph."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -55,10 +59,16 @@ impl ConfigArgs {
     pub fn order_inputs(&mut self, matches: &ArgMatches) {
         let mut all: Vec<(usize, OrderedInput)> = Vec::new();
         if let Some(idx) = matches.indices_of("vars") {
-            all.extend(idx.zip(self.vars.iter()).map(|(i, v)| (i, OrderedInput::Var(v.clone()))));
+            all.extend(
+                idx.zip(self.vars.iter())
+                    .map(|(i, v)| (i, OrderedInput::Var(v.clone()))),
+            );
         }
         if let Some(idx) = matches.indices_of("var_files") {
-            all.extend(idx.zip(self.var_files.iter()).map(|(i, f)| (i, OrderedInput::File(f.clone()))));
+            all.extend(
+                idx.zip(self.var_files.iter())
+                    .map(|(i, f)| (i, OrderedInput::File(f.clone()))),
+            );
         }
         all.sort_by_key(|(i, _)| *i);
         self.ordered_inputs = all.into_iter().map(|(_, o)| o).collect();

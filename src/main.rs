@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
-    let sub = matches.subcommand().map(|(_, m)| m.clone()).unwrap_or_default();
+    let sub = matches
+        .subcommand()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
     let code = match cli.command {
         cli::Command::Validate(mut args) => {
             args.config.order_inputs(&sub);

@@ -14,7 +14,11 @@ pub fn use_color(no_color: bool, stream_is_tty: bool) -> bool {
 
 /// Prints diagnostics to stderr.
 pub fn print_diagnostics(sources: &SourceMap, diags: &Diagnostics, no_color: bool) {
-    let choice = if use_color(no_color, std::io::stderr().is_terminal()) { ColorChoice::Auto } else { ColorChoice::Never };
+    let choice = if use_color(no_color, std::io::stderr().is_terminal()) {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
     let mut out = StandardStream::stderr(choice);
     let _ = diag_render::render_terminal(&mut out, sources, diags);
 }

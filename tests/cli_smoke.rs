@@ -4,7 +4,10 @@ use support::{kiln, kiln_in, temp_config};
 
 #[test]
 fn validate_reports_valid_configuration() {
-    let dir = temp_config(&[("main.hcl", "resource \"kiln_data\" \"x\" {\n  input = \"hi\"\n}\n")]);
+    let dir = temp_config(&[(
+        "main.hcl",
+        "resource \"kiln_data\" \"x\" {\n  input = \"hi\"\n}\n",
+    )]);
     let run = kiln(dir.path(), &["validate"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(run.stdout, "The configuration is valid.\n");

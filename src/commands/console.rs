@@ -24,12 +24,21 @@ pub fn run(args: ConsoleArgs) -> u8 {
         }
     };
     ui::print_diagnostics(&loaded.sources, &loaded.diagnostics, no_color);
-    let Some(root) = loaded.evaluated.take().filter(|_| !loaded.diagnostics.has_errors()) else {
+    let Some(root) = loaded
+        .evaluated
+        .take()
+        .filter(|_| !loaded.diagnostics.has_errors())
+    else {
         return 1;
     };
     let functions = Functions::standard();
     let files = RefCell::new(BTreeSet::new());
-    let ctx = EvalCtx { scope: &root.scope, functions: &functions, base_dir: &root.dir, files_read: &files };
+    let ctx = EvalCtx {
+        scope: &root.scope,
+        functions: &functions,
+        base_dir: &root.dir,
+        files_read: &files,
+    };
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut failed = false;

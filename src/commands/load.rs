@@ -22,7 +22,10 @@ pub fn load(args: &ConfigArgs, missing_vars: MissingVars) -> Result<Loaded, Diag
     if !args.dir.is_dir() {
         return Err(Diagnostic::error(
             "No configuration directory",
-            format!("{} is not a directory. Give the directory that holds your *.hcl files.", args.dir.display()),
+            format!(
+                "{} is not a directory. Give the directory that holds your *.hcl files.",
+                args.dir.display()
+            ),
         )
         .into());
     }
@@ -33,12 +36,18 @@ pub fn load(args: &ConfigArgs, missing_vars: MissingVars) -> Result<Loaded, Diag
         cli_inputs,
         missing_vars,
     };
-    Ok(load_configuration(&opts, &crate::providers::schemas(), &Functions::standard()))
+    Ok(load_configuration(
+        &opts,
+        &crate::providers::schemas(),
+        &Functions::standard(),
+    ))
 }
 
 fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {
     match text.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => CliInput::Var(name.trim().to_string(), value.to_string()),
+        Some((name, value)) if !name.trim().is_empty() => {
+            CliInput::Var(name.trim().to_string(), value.to_string())
+        }
         _ => {
             bad.push(Diagnostic::error(
                 "Invalid --var option",

@@ -27,7 +27,12 @@ pub fn kiln_bin() -> PathBuf {
 /// Runs `kiln ARGS` in `cwd` with `stdin` piped in, colour off, no KILN_VAR_* leaking in.
 pub fn kiln_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
     let mut cmd = Command::new(kiln_bin());
-    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, _) in std::env::vars() {
         if k.starts_with("KILN_VAR_") {
             cmd.env_remove(k);
@@ -39,7 +44,11 @@ pub fn kiln_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
     }
     let out = child.wait_with_output().expect("kiln finishes");
     let filter = |s: &[u8]| String::from_utf8_lossy(s).replace(&cwd.display().to_string(), "[DIR]");
-    Run { code: out.status.code().unwrap_or(-1), stdout: filter(&out.stdout), stderr: filter(&out.stderr) }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: filter(&out.stdout),
+        stderr: filter(&out.stderr),
+    }
 }
 
 pub fn kiln(cwd: &Path, args: &[&str]) -> Run {
@@ -61,5 +70,7 @@ pub fn temp_config(files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// The repository's fixture directory `tests/fixtures/NAME`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }

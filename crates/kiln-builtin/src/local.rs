@@ -8,20 +8,45 @@ fn strings() -> Type {
 }
 
 pub fn local_schema() -> ProviderSchema {
-    let mut p = ProviderSchema { name: "local".into(), ..Default::default() };
+    let mut p = ProviderSchema {
+        name: "local".into(),
+        ..Default::default()
+    };
     p.resources.insert(
         "local_file".into(),
         ResourceSchema {
             kind: ResourceKind::Plain,
             description: "A file on the machine running Kiln. Any change replaces it.",
             body: Schema::new()
-                .attr("filename", AttrSchema::required(Type::String).force_new().describe("path of the file, relative to the module directory"))
+                .attr(
+                    "filename",
+                    AttrSchema::required(Type::String)
+                        .force_new()
+                        .describe("path of the file, relative to the module directory"),
+                )
                 .attr("content", AttrSchema::optional(Type::String).force_new())
-                .attr("content_base64", AttrSchema::optional(Type::String).force_new())
-                .attr("source", AttrSchema::optional(Type::String).force_new().describe("a file to copy"))
-                .attr("file_permission", AttrSchema::optional_computed(Type::String).force_new())
-                .attr("directory_permission", AttrSchema::optional_computed(Type::String).force_new())
-                .attr("id", AttrSchema::computed(Type::String).describe("digest of the content"))
+                .attr(
+                    "content_base64",
+                    AttrSchema::optional(Type::String).force_new(),
+                )
+                .attr(
+                    "source",
+                    AttrSchema::optional(Type::String)
+                        .force_new()
+                        .describe("a file to copy"),
+                )
+                .attr(
+                    "file_permission",
+                    AttrSchema::optional_computed(Type::String).force_new(),
+                )
+                .attr(
+                    "directory_permission",
+                    AttrSchema::optional_computed(Type::String).force_new(),
+                )
+                .attr(
+                    "id",
+                    AttrSchema::computed(Type::String).describe("digest of the content"),
+                )
                 .attr("content_sha256", AttrSchema::computed(Type::String)),
         },
     );
@@ -31,8 +56,15 @@ pub fn local_schema() -> ProviderSchema {
             kind: ResourceKind::Plain,
             description: "Runs a program at plan time; its stdout must be a JSON object.",
             body: Schema::new()
-                .attr("program", AttrSchema::required(strings()).describe("the program and its arguments"))
-                .attr("query", AttrSchema::optional(Type::Map(Box::new(Type::String))).describe("passed to the program as a JSON object on stdin"))
+                .attr(
+                    "program",
+                    AttrSchema::required(strings()).describe("the program and its arguments"),
+                )
+                .attr(
+                    "query",
+                    AttrSchema::optional(Type::Map(Box::new(Type::String)))
+                        .describe("passed to the program as a JSON object on stdin"),
+                )
                 .attr("working_dir", AttrSchema::optional(Type::String))
                 .attr("result", AttrSchema::computed(Type::Any))
                 .attr("id", AttrSchema::computed(Type::String)),

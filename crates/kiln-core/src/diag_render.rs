@@ -14,22 +14,34 @@ impl<'a> Files<'a> for SourceMap {
     type Source = &'a str;
 
     fn name(&'a self, id: u32) -> Result<String, FilesError> {
-        let file = self.get(crate::source::FileId(id)).ok_or(FilesError::FileMissing)?;
+        let file = self
+            .get(crate::source::FileId(id))
+            .ok_or(FilesError::FileMissing)?;
         Ok(file.path.display().to_string())
     }
 
     fn source(&'a self, id: u32) -> Result<&'a str, FilesError> {
-        let file = self.get(crate::source::FileId(id)).ok_or(FilesError::FileMissing)?;
+        let file = self
+            .get(crate::source::FileId(id))
+            .ok_or(FilesError::FileMissing)?;
         Ok(&file.text)
     }
 
     fn line_index(&'a self, id: u32, byte_index: usize) -> Result<usize, FilesError> {
-        let file = self.get(crate::source::FileId(id)).ok_or(FilesError::FileMissing)?;
+        let file = self
+            .get(crate::source::FileId(id))
+            .ok_or(FilesError::FileMissing)?;
         Ok(file.position(byte_index as u32).line - 1)
     }
 
-    fn line_range(&'a self, id: u32, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
-        let file = self.get(crate::source::FileId(id)).ok_or(FilesError::FileMissing)?;
+    fn line_range(
+        &'a self,
+        id: u32,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
+        let file = self
+            .get(crate::source::FileId(id))
+            .ok_or(FilesError::FileMissing)?;
         let start = file.offset_of(line_index + 1, 1) as usize;
         let end = file.offset_of(line_index + 2, 1) as usize;
         if start > file.text.len() {
@@ -50,11 +62,17 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<u32> {
     .with_message(&d.summary);
     let mut labels = Vec::new();
     if let Some(span) = d.subject {
-        labels.push(Label::primary(span.file.0, span.start as usize..span.end as usize));
+        labels.push(Label::primary(
+            span.file.0,
+            span.start as usize..span.end as usize,
+        ));
     }
     if let Some(ctx) = d.context {
         if Some(ctx) != d.subject {
-            labels.push(Label::secondary(ctx.file.0, ctx.start as usize..ctx.end as usize));
+            labels.push(Label::secondary(
+                ctx.file.0,
+                ctx.start as usize..ctx.end as usize,
+            ));
         }
     }
     cs = cs.with_labels(labels);

@@ -10,7 +10,6 @@
 //! | [`lang`] | values, types, expressions, evaluation, functions |
 //! | [`config`] | loading a directory of `*.hcl` files into a module tree, evaluating and validating it |
 
-
 pub mod addr;
 pub mod config;
 pub mod diag;

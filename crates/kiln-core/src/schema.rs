@@ -106,7 +106,11 @@ impl BlockSchema {
         BlockSchema {
             nesting,
             min_items: 0,
-            max_items: if nesting == Nesting::Single { Some(1) } else { None },
+            max_items: if nesting == Nesting::Single {
+                Some(1)
+            } else {
+                None
+            },
             body,
             force_new: false,
         }
@@ -212,7 +216,11 @@ impl Schemas {
     pub fn provider_for_type(&self, type_name: &str) -> Option<&ProviderSchema> {
         self.providers
             .values()
-            .filter(|p| type_name.len() > p.name.len() && type_name.starts_with(&p.name) && type_name.as_bytes()[p.name.len()] == b'_')
+            .filter(|p| {
+                type_name.len() > p.name.len()
+                    && type_name.starts_with(&p.name)
+                    && type_name.as_bytes()[p.name.len()] == b'_'
+            })
             .max_by_key(|p| p.name.len())
     }
 
@@ -221,14 +229,20 @@ impl Schemas {
     }
 
     pub fn data_source(&self, type_name: &str) -> Option<&ResourceSchema> {
-        self.provider_for_type(type_name)?.data_sources.get(type_name)
+        self.provider_for_type(type_name)?
+            .data_sources
+            .get(type_name)
     }
 
     pub fn all_resource_types(&self) -> impl Iterator<Item = &str> {
-        self.providers.values().flat_map(|p| p.resources.keys().map(String::as_str))
+        self.providers
+            .values()
+            .flat_map(|p| p.resources.keys().map(String::as_str))
     }
 
     pub fn all_data_types(&self) -> impl Iterator<Item = &str> {
-        self.providers.values().flat_map(|p| p.data_sources.keys().map(String::as_str))
+        self.providers
+            .values()
+            .flat_map(|p| p.data_sources.keys().map(String::as_str))
     }
 }

@@ -133,7 +133,9 @@ impl SourceMap {
     }
 
     pub fn path(&self, id: FileId) -> &Path {
-        self.get(id).map(|f| f.path.as_path()).unwrap_or(Path::new("<unknown>"))
+        self.get(id)
+            .map(|f| f.path.as_path())
+            .unwrap_or(Path::new("<unknown>"))
     }
 
     /// The text a span covers ("" when out of range).

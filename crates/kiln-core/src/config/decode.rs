@@ -127,7 +127,9 @@ pub fn reference_list(expr: &Expr, what: &str, diags: &mut Diagnostics) -> Vec<E
         ExprKind::Tuple(items) => {
             let mut out = Vec::new();
             for item in items {
-                if item.as_static_path().is_some() || matches!(item.kind, ExprKind::Traversal { .. }) {
+                if item.as_static_path().is_some()
+                    || matches!(item.kind, ExprKind::Traversal { .. })
+                {
                     out.push(item.clone());
                 } else {
                     diags.push(
@@ -145,7 +147,9 @@ pub fn reference_list(expr: &Expr, what: &str, diags: &mut Diagnostics) -> Vec<E
             diags.push(
                 Diagnostic::error(
                     "Invalid value",
-                    format!("{what} must be a list of references, such as [local_file.x, module.net]."),
+                    format!(
+                        "{what} must be a list of references, such as [local_file.x, module.net]."
+                    ),
                 )
                 .at(expr.span),
             );
@@ -155,7 +159,13 @@ pub fn reference_list(expr: &Expr, what: &str, diags: &mut Diagnostics) -> Vec<E
 }
 
 /// Reports every attribute and block of `body` not named in `allowed`.
-pub fn reject_unknown(body: &Body, attrs: &[&str], blocks: &[&str], context: &str, diags: &mut Diagnostics) {
+pub fn reject_unknown(
+    body: &Body,
+    attrs: &[&str],
+    blocks: &[&str],
+    context: &str,
+    diags: &mut Diagnostics,
+) {
     for a in &body.attributes {
         if !attrs.contains(&a.name.as_str()) {
             let hint = if blocks.contains(&a.name.as_str()) {
@@ -166,7 +176,10 @@ pub fn reject_unknown(body: &Body, attrs: &[&str], blocks: &[&str], context: &st
             diags.push(
                 Diagnostic::error(
                     "Unsupported argument",
-                    format!("An argument named \"{}\" is not expected in {context}.{hint}", a.name),
+                    format!(
+                        "An argument named \"{}\" is not expected in {context}.{hint}",
+                        a.name
+                    ),
                 )
                 .at(a.name_span),
             );
@@ -183,7 +196,10 @@ pub fn unsupported_block(b: &Block, blocks: &[&str], context: &str) -> Diagnosti
     let hint = crate::diag::did_you_mean(&b.kind, blocks.iter().copied());
     Diagnostic::error(
         "Unsupported block type",
-        format!("Blocks of type \"{}\" are not expected in {context}.{hint}", b.kind),
+        format!(
+            "Blocks of type \"{}\" are not expected in {context}.{hint}",
+            b.kind
+        ),
     )
     .at(b.header_span)
 }
@@ -214,10 +230,18 @@ pub fn check_labels(b: &Block, names: &[&str], diags: &mut Diagnostics) -> bool 
             names.len(),
             names.join(", "),
             b.kind,
-            names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" ")
+            names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(" ")
         )
     };
-    let summary = if b.labels.len() < names.len() { "Missing name for block" } else { "Extraneous label for block" };
+    let summary = if b.labels.len() < names.len() {
+        "Missing name for block"
+    } else {
+        "Extraneous label for block"
+    };
     diags.push(Diagnostic::error(summary, expected).at(b.header_span));
     false
 }

@@ -4,7 +4,8 @@
 use crate::lang::{Type, Value};
 use crate::schema::{AttrSchema, Schema};
 
-pub const PROVISIONER_TYPES: [&str; 5] = ["shell", "file", "shell-local", "powershell", "breakpoint"];
+pub const PROVISIONER_TYPES: [&str; 5] =
+    ["shell", "file", "shell-local", "powershell", "breakpoint"];
 pub const COMMUNICATOR_TYPES: [&str; 2] = ["ssh", "none"];
 
 fn strings() -> Type {
@@ -28,10 +29,16 @@ pub fn provisioner_schema(kind: &str) -> Option<Schema> {
             .attr("inline", AttrSchema::optional(strings()))
             .attr("script", AttrSchema::optional(Type::String))
             .attr("scripts", AttrSchema::optional(strings()))
-            .attr("environment", AttrSchema::optional(Type::Map(Box::new(Type::String))))
+            .attr(
+                "environment",
+                AttrSchema::optional(Type::Map(Box::new(Type::String))),
+            )
             .attr("execute_command", AttrSchema::optional(Type::String))
             .attr("expect_disconnect", AttrSchema::optional(Type::Bool))
-            .attr("valid_exit_codes", AttrSchema::optional(Type::List(Box::new(Type::Number)))),
+            .attr(
+                "valid_exit_codes",
+                AttrSchema::optional(Type::List(Box::new(Type::Number))),
+            ),
         "file" => s
             .attr("source", AttrSchema::optional(Type::String))
             .attr("content", AttrSchema::optional(Type::String))
@@ -42,7 +49,10 @@ pub fn provisioner_schema(kind: &str) -> Option<Schema> {
             .attr("script", AttrSchema::optional(Type::String))
             .attr("scripts", AttrSchema::optional(strings()))
             .attr("command", AttrSchema::optional(Type::String))
-            .attr("environment", AttrSchema::optional(Type::Map(Box::new(Type::String))))
+            .attr(
+                "environment",
+                AttrSchema::optional(Type::Map(Box::new(Type::String))),
+            )
             .attr("working_dir", AttrSchema::optional(Type::String)),
         "breakpoint" => s.attr("note", AttrSchema::optional(Type::String)),
         _ => return None,
@@ -62,7 +72,10 @@ pub fn communicator_schema(kind: &str) -> Option<Schema> {
             .attr("bastion_host", AttrSchema::optional(Type::String))
             .attr("bastion_port", AttrSchema::optional(Type::Number))
             .attr("bastion_username", AttrSchema::optional(Type::String))
-            .attr("bastion_private_key_file", AttrSchema::optional(Type::String)),
+            .attr(
+                "bastion_private_key_file",
+                AttrSchema::optional(Type::String),
+            ),
         "none" => Schema::new(),
         _ => return None,
     })
@@ -70,9 +83,21 @@ pub fn communicator_schema(kind: &str) -> Option<Schema> {
 
 /// `build.*` as provisioners see it during validation: known only once a build runs.
 pub fn build_placeholder() -> Value {
-    let fields = ["host", "port", "user", "password", "ssh_private_key_file", "id", "name"];
+    let fields = [
+        "host",
+        "port",
+        "user",
+        "password",
+        "ssh_private_key_file",
+        "id",
+        "name",
+    ];
     Value::object_from(fields.iter().map(|f| {
-        let ty = if *f == "port" { Type::Number } else { Type::String };
+        let ty = if *f == "port" {
+            Type::Number
+        } else {
+            Type::String
+        };
         (*f, Value::unknown(ty))
     }))
 }

@@ -53,16 +53,28 @@ pub struct RootInputs {
 impl RootInputs {
     /// Gathers inputs for the configuration in `dir`. `env` holds the process environment
     /// (only `KILN_VAR_*` entries are used).
-    pub fn gather(dir: &Path, env: &[(String, String)], cli: &[CliInput], sources: &mut SourceMap, diags: &mut Diagnostics) -> RootInputs {
+    pub fn gather(
+        dir: &Path,
+        env: &[(String, String)],
+        cli: &[CliInput],
+        sources: &mut SourceMap,
+        diags: &mut Diagnostics,
+    ) -> RootInputs {
         let mut inputs = RootInputs::default();
-        let mut env_vars: Vec<&(String, String)> = env.iter().filter(|(k, _)| k.starts_with("KILN_VAR_")).collect();
+        let mut env_vars: Vec<&(String, String)> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("KILN_VAR_"))
+            .collect();
         env_vars.sort();
         for (k, v) in env_vars {
             let name = &k["KILN_VAR_".len()..];
             let file = sources.add(format!("<environment variable {k}>"), v.as_str());
             inputs.values.push(InputValue {
                 name: name.to_string(),
-                raw: RawInput::Text { text: v.clone(), span: Span::new(file, 0..v.len()) },
+                raw: RawInput::Text {
+                    text: v.clone(),
+                    span: Span::new(file, 0..v.len()),
+                },
                 source: InputSource::Environment,
             });
         }
@@ -74,7 +86,11 @@ impl RootInputs {
             .map(|rd| {
                 rd.filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.vars.hcl")))
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.ends_with(".auto.vars.hcl"))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -89,7 +105,10 @@ impl RootInputs {
                     let file = sources.add(format!("<value for var.{name}>"), text.as_str());
                     inputs.values.push(InputValue {
                         name: name.clone(),
-                        raw: RawInput::Text { text: text.clone(), span: Span::new(file, 0..text.len()) },
+                        raw: RawInput::Text {
+                            text: text.clone(),
+                            span: Span::new(file, 0..text.len()),
+                        },
                         source: InputSource::CommandLine,
                     });
                 }
@@ -103,7 +122,10 @@ impl RootInputs {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error("Failed to read variables file", format!("Could not read {}: {e}.", path.display())));
+                diags.push(Diagnostic::error(
+                    "Failed to read variables file",
+                    format!("Could not read {}: {e}.", path.display()),
+                ));
                 return;
             }
         };
@@ -115,7 +137,9 @@ impl RootInputs {
                 return;
             }
         };
-        let decoder = Decoder { lower: Lowerer::new(file) };
+        let decoder = Decoder {
+            lower: Lowerer::new(file),
+        };
         let body = decoder.body(&body, Span::new(file, 0..text.len()), diags);
         for b in &body.blocks {
             diags.push(

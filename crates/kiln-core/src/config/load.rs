@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::decode::{check_labels, literal_bool, literal_string, reference_list, reject_unknown, unsupported_block, Decoder};
+use super::decode::{
+    check_labels, literal_bool, literal_string, reference_list, reject_unknown, unsupported_block,
+    Decoder,
+};
 use super::model::*;
 use super::typeexpr::parse_type;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -13,7 +16,9 @@ use crate::lang::lower::Lowerer;
 use crate::lang::Type;
 use crate::source::{SourceMap, Span};
 
-const TOP_BLOCKS: [&str; 8] = ["kiln", "provider", "variable", "locals", "resource", "data", "output", "module"];
+const TOP_BLOCKS: [&str; 8] = [
+    "kiln", "provider", "variable", "locals", "resource", "data", "output", "module",
+];
 
 /// The configuration files of a directory, in a stable order.
 pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -22,7 +27,10 @@ pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            p.is_file() && name.ends_with(".hcl") && !name.ends_with(".vars.hcl") && !name.starts_with('.')
+            p.is_file()
+                && name.ends_with(".hcl")
+                && !name.ends_with(".vars.hcl")
+                && !name.starts_with('.')
         })
         .collect();
     files.sort();
@@ -40,7 +48,10 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
         Err(e) => {
             diags.push(Diagnostic::error(
                 "Cannot read configuration directory",
-                format!("Could not list {}: {e}. Check the path and its permissions.", dir.display()),
+                format!(
+                    "Could not list {}: {e}. Check the path and its permissions.",
+                    dir.display()
+                ),
             ));
             return module;
         }
@@ -63,7 +74,12 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
 }
 
 /// Parses and decodes one file's text into `module`.
-pub fn load_file(module: &mut Module, text: &str, file: crate::source::FileId, diags: &mut Diagnostics) {
+pub fn load_file(
+    module: &mut Module,
+    text: &str,
+    file: crate::source::FileId,
+    diags: &mut Diagnostics,
+) {
     let body = match hcl_edit::parser::parse_body(text) {
         Ok(b) => b,
         Err(e) => {
@@ -111,7 +127,13 @@ fn load_settings(module: &mut Module, block: Block, diags: &mut Diagnostics) {
     if !check_labels(&block, &[], diags) {
         return;
     }
-    reject_unknown(&block.body, &["required_version"], &["backend"], "the kiln block", diags);
+    reject_unknown(
+        &block.body,
+        &["required_version"],
+        &["backend"],
+        "the kiln block",
+        diags,
+    );
     if let Some(a) = block.body.attr("required_version") {
         if let Some(v) = literal_string(&a.expr, "required_version", diags) {
             if let Err(d) = super::version::check_required_version(&v, a.expr.span) {
@@ -120,7 +142,12 @@ fn load_settings(module: &mut Module, block: Block, diags: &mut Diagnostics) {
             module.settings.required_version = Some((v, a.expr.span));
         }
     }
-    for b in block.body.blocks.into_iter().filter(|b| b.kind == "backend") {
+    for b in block
+        .body
+        .blocks
+        .into_iter()
+        .filter(|b| b.kind == "backend")
+    {
         if !check_labels(&b, &["type"], diags) {
             continue;
         }
@@ -137,9 +164,12 @@ fn load_settings(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         }
         if let Some(prev) = &module.settings.backend {
             diags.push(
-                Diagnostic::error("Duplicate backend configuration", "A configuration may have only one backend block.")
-                    .at(b.header_span)
-                    .with_context(prev.span),
+                Diagnostic::error(
+                    "Duplicate backend configuration",
+                    "A configuration may have only one backend block.",
+                )
+                .at(b.header_span)
+                .with_context(prev.span),
             );
             continue;
         }
@@ -156,17 +186,25 @@ fn load_provider(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         return;
     }
     let mut body = block.body;
-    let alias = body.attributes.iter().position(|a| a.name == "alias").and_then(|i| {
-        let a = body.attributes.remove(i);
-        literal_string(&a.expr, "provider alias", diags)
-    });
+    let alias = body
+        .attributes
+        .iter()
+        .position(|a| a.name == "alias")
+        .and_then(|i| {
+            let a = body.attributes.remove(i);
+            literal_string(&a.expr, "provider alias", diags)
+        });
     let cfg = ProviderConfig {
         name: block.labels[0].clone(),
         alias,
         body,
         span: block.header_span,
     };
-    if let Some(prev) = module.providers.iter().find(|p| p.address() == cfg.address()) {
+    if let Some(prev) = module
+        .providers
+        .iter()
+        .find(|p| p.address() == cfg.address())
+    {
         diags.push(
             Diagnostic::error(
                 "Duplicate provider configuration",
@@ -186,10 +224,26 @@ fn load_variable(module: &mut Module, block: Block, diags: &mut Diagnostics) {
     }
     let name = block.labels[0].clone();
     if let Some(prev) = module.variables.get(&name) {
-        diags.push(duplicate("variable", &format!("var.{name}"), block.header_span, prev.span));
+        diags.push(duplicate(
+            "variable",
+            &format!("var.{name}"),
+            block.header_span,
+            prev.span,
+        ));
         return;
     }
-    if ["count", "for_each", "source", "version", "providers", "depends_on", "lifecycle", "locals"].contains(&name.as_str()) {
+    if [
+        "count",
+        "for_each",
+        "source",
+        "version",
+        "providers",
+        "depends_on",
+        "lifecycle",
+        "locals",
+    ]
+    .contains(&name.as_str())
+    {
         diags.push(
             Diagnostic::error(
                 "Invalid variable name",
@@ -200,7 +254,13 @@ fn load_variable(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         return;
     }
     let body = &block.body;
-    reject_unknown(body, &["type", "default", "description", "sensitive", "nullable"], &["validation"], "a variable block", diags);
+    reject_unknown(
+        body,
+        &["type", "default", "description", "sensitive", "nullable"],
+        &["validation"],
+        "a variable block",
+        diags,
+    );
     let ty = match body.attr("type") {
         Some(a) => parse_type(&a.expr).unwrap_or_else(|d| {
             diags.push(d);
@@ -208,22 +268,42 @@ fn load_variable(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         }),
         None => Type::Any,
     };
-    let description = body.attr("description").and_then(|a| literal_string(&a.expr, "description", diags));
-    let sensitive = body.attr("sensitive").and_then(|a| literal_bool(&a.expr, "sensitive argument", diags)).unwrap_or(false);
-    let nullable = body.attr("nullable").and_then(|a| literal_bool(&a.expr, "nullable argument", diags)).unwrap_or(true);
+    let description = body
+        .attr("description")
+        .and_then(|a| literal_string(&a.expr, "description", diags));
+    let sensitive = body
+        .attr("sensitive")
+        .and_then(|a| literal_bool(&a.expr, "sensitive argument", diags))
+        .unwrap_or(false);
+    let nullable = body
+        .attr("nullable")
+        .and_then(|a| literal_bool(&a.expr, "nullable argument", diags))
+        .unwrap_or(true);
     let mut validations = Vec::new();
     for v in body.blocks.iter().filter(|b| b.kind == "validation") {
         if !check_labels(v, &[], diags) {
             continue;
         }
-        reject_unknown(&v.body, &["condition", "error_message"], &[], "a validation block", diags);
-        let (Some(cond), Some(msg)) = (v.body.attr("condition"), v.body.attr("error_message")) else {
-            let missing = if v.body.attr("condition").is_none() { "condition" } else { "error_message" };
+        reject_unknown(
+            &v.body,
+            &["condition", "error_message"],
+            &[],
+            "a validation block",
+            diags,
+        );
+        let (Some(cond), Some(msg)) = (v.body.attr("condition"), v.body.attr("error_message"))
+        else {
+            let missing = if v.body.attr("condition").is_none() {
+                "condition"
+            } else {
+                "error_message"
+            };
             diags.push(missing_arg(missing, "validation", v.header_span));
             continue;
         };
         let refs_self = cond.expr.references().iter().any(|r| {
-            r.root == "var" && matches!(r.steps.first(), Some(crate::lang::ast::RefStep::Attr(n)) if *n == name)
+            r.root == "var"
+                && matches!(r.steps.first(), Some(crate::lang::ast::RefStep::Attr(n)) if *n == name)
         });
         if !refs_self {
             diags.push(
@@ -265,7 +345,12 @@ fn load_locals(module: &mut Module, block: Block, diags: &mut Diagnostics) {
     }
     for a in block.body.attributes {
         if let Some(prev) = module.locals.get(&a.name) {
-            diags.push(duplicate("local value", &format!("local.{}", a.name), a.name_span, prev.span));
+            diags.push(duplicate(
+                "local value",
+                &format!("local.{}", a.name),
+                a.name_span,
+                prev.span,
+            ));
             continue;
         }
         module.locals.insert(
@@ -298,8 +383,21 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
         span: block.span,
         header_span: block.header_span,
     };
-    if let Some(prev) = module.resources.iter().find(|x| x.mode == mode && x.type_name == r.type_name && x.name == r.name) {
-        diags.push(duplicate(if mode == Mode::Data { "data source" } else { "resource" }, &r.address(), r.header_span, prev.header_span));
+    if let Some(prev) = module
+        .resources
+        .iter()
+        .find(|x| x.mode == mode && x.type_name == r.type_name && x.name == r.name)
+    {
+        diags.push(duplicate(
+            if mode == Mode::Data {
+                "data source"
+            } else {
+                "resource"
+            },
+            &r.address(),
+            r.header_span,
+            prev.header_span,
+        ));
         return;
     }
     for a in block.body.attributes {
@@ -340,7 +438,13 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
                     continue;
                 }
                 if r.communicator.is_some() {
-                    diags.push(Diagnostic::error("Duplicate communicator block", "An image has at most one communicator block.").at(b.header_span));
+                    diags.push(
+                        Diagnostic::error(
+                            "Duplicate communicator block",
+                            "An image has at most one communicator block.",
+                        )
+                        .at(b.header_span),
+                    );
                     continue;
                 }
                 r.communicator = Some(Communicator {
@@ -359,7 +463,12 @@ fn load_lifecycle(lc: &mut Lifecycle, block: Block, diags: &mut Diagnostics) {
     if !check_labels(&block, &[], diags) {
         return;
     }
-    let attrs = ["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"];
+    let attrs = [
+        "create_before_destroy",
+        "prevent_destroy",
+        "ignore_changes",
+        "replace_triggered_by",
+    ];
     reject_unknown(&block.body, &attrs, &[], "a lifecycle block", diags);
     for a in block.body.attributes {
         match a.name.as_str() {
@@ -384,11 +493,22 @@ fn load_output(module: &mut Module, block: Block, diags: &mut Diagnostics) {
     }
     let name = block.labels[0].clone();
     if let Some(prev) = module.outputs.get(&name) {
-        diags.push(duplicate("output", &format!("output.{name}"), block.header_span, prev.span));
+        diags.push(duplicate(
+            "output",
+            &format!("output.{name}"),
+            block.header_span,
+            prev.span,
+        ));
         return;
     }
     let body = &block.body;
-    reject_unknown(body, &["value", "description", "sensitive", "depends_on"], &[], "an output block", diags);
+    reject_unknown(
+        body,
+        &["value", "description", "sensitive", "depends_on"],
+        &[],
+        "an output block",
+        diags,
+    );
     let Some(value) = body.attr("value") else {
         diags.push(missing_arg("value", "output", block.header_span));
         return;
@@ -398,9 +518,17 @@ fn load_output(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         Output {
             name,
             value: value.expr.clone(),
-            description: body.attr("description").and_then(|a| literal_string(&a.expr, "description", diags)),
-            sensitive: body.attr("sensitive").and_then(|a| literal_bool(&a.expr, "sensitive argument", diags)).unwrap_or(false),
-            depends_on: body.attr("depends_on").map(|a| reference_list(&a.expr, "depends_on", diags)).unwrap_or_default(),
+            description: body
+                .attr("description")
+                .and_then(|a| literal_string(&a.expr, "description", diags)),
+            sensitive: body
+                .attr("sensitive")
+                .and_then(|a| literal_bool(&a.expr, "sensitive argument", diags))
+                .unwrap_or(false),
+            depends_on: body
+                .attr("depends_on")
+                .map(|a| reference_list(&a.expr, "depends_on", diags))
+                .unwrap_or_default(),
             span: block.header_span,
         },
     );
@@ -412,7 +540,12 @@ fn load_module_call(module: &mut Module, block: Block, diags: &mut Diagnostics) 
     }
     let name = block.labels[0].clone();
     if let Some(prev) = module.module_calls.get(&name) {
-        diags.push(duplicate("module call", &format!("module.{name}"), block.header_span, prev.header_span));
+        diags.push(duplicate(
+            "module call",
+            &format!("module.{name}"),
+            block.header_span,
+            prev.header_span,
+        ));
         return;
     }
     for b in &block.body.blocks {

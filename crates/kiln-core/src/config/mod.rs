@@ -49,13 +49,35 @@ pub fn load_configuration(opts: &LoadOptions, schemas: &Schemas, functions: &Fun
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
-    let inputs = RootInputs::gather(&opts.dir, &opts.env, &opts.cli_inputs, &mut sources, &mut diagnostics);
+    let inputs = RootInputs::gather(
+        &opts.dir,
+        &opts.env,
+        &opts.cli_inputs,
+        &mut sources,
+        &mut diagnostics,
+    );
     if diagnostics.has_errors() {
-        return Loaded { sources, tree, evaluated: None, diagnostics };
+        return Loaded {
+            sources,
+            tree,
+            evaluated: None,
+            diagnostics,
+        };
     }
-    let mut ev = evaluate::Evaluator::new(schemas, functions, &sources, opts.dir.clone(), opts.cwd.clone());
+    let mut ev = evaluate::Evaluator::new(
+        schemas,
+        functions,
+        &sources,
+        opts.dir.clone(),
+        opts.cwd.clone(),
+    );
     ev.missing_vars = opts.missing_vars;
     let evaluated = ev.evaluate(&tree, &inputs);
     diagnostics.extend(ev.diags);
-    Loaded { sources, tree, evaluated: Some(evaluated), diagnostics }
+    Loaded {
+        sources,
+        tree,
+        evaluated: Some(evaluated),
+        diagnostics,
+    }
 }

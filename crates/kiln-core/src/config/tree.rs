@@ -17,7 +17,12 @@ pub fn load_tree(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) 
     load_rec(root, sources, diags, &mut chain)
 }
 
-fn load_rec(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, chain: &mut Vec<PathBuf>) -> ModuleTree {
+fn load_rec(
+    dir: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    chain: &mut Vec<PathBuf>,
+) -> ModuleTree {
     let module = load_module(dir, sources, diags);
     let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     chain.push(key);
@@ -53,7 +58,11 @@ fn load_rec(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics, chain:
         }
         let canon = std::fs::canonicalize(&child_dir).unwrap_or_else(|_| child_dir.clone());
         if chain.contains(&canon) || chain.len() >= MAX_DEPTH {
-            let names: Vec<String> = chain.iter().chain(std::iter::once(&canon)).map(|p| p.display().to_string()).collect();
+            let names: Vec<String> = chain
+                .iter()
+                .chain(std::iter::once(&canon))
+                .map(|p| p.display().to_string())
+                .collect();
             diags.push(
                 Diagnostic::error(
                     "Module source cycle",

@@ -8,7 +8,9 @@ use crate::lang::ast::{ExprKind, ObjectKey};
 use crate::lang::types::ObjectType;
 use crate::lang::{Expr, Type, Value};
 
-const KEYWORDS: [&str; 9] = ["string", "number", "bool", "any", "list", "set", "map", "tuple", "object"];
+const KEYWORDS: [&str; 9] = [
+    "string", "number", "bool", "any", "list", "set", "map", "tuple", "object",
+];
 
 pub fn parse_type(expr: &Expr) -> Result<Type, Diagnostic> {
     parse(expr, false)
@@ -74,7 +76,12 @@ fn object(items: &[(ObjectKey, Expr)]) -> Result<Type, Diagnostic> {
             ObjectKey::Ident(n) => n.clone(),
             ObjectKey::Expr(k) => match k.as_literal_str() {
                 Some(s) => s.to_string(),
-                None => return Err(invalid(k, "Object attribute names in a type must be plain names.")),
+                None => {
+                    return Err(invalid(
+                        k,
+                        "Object attribute names in a type must be plain names.",
+                    ))
+                }
             },
         };
         if let ExprKind::FuncCall { name: f, args, .. } = &ty_expr.kind {
@@ -85,7 +92,12 @@ fn object(items: &[(ObjectKey, Expr)]) -> Result<Type, Diagnostic> {
                     _ => return Err(invalid(ty_expr, "optional() takes a type and, optionally, a default value: optional(string, \"x\").")),
                 };
                 if let Some(d) = &default {
-                    crate::lang::types::convert(d, &t).map_err(|e| invalid(ty_expr, format!("The default value does not match the attribute type: {e}.")))?;
+                    crate::lang::types::convert(d, &t).map_err(|e| {
+                        invalid(
+                            ty_expr,
+                            format!("The default value does not match the attribute type: {e}."),
+                        )
+                    })?;
                 }
                 o.attrs.insert(name.clone(), t);
                 o.optional.insert(name, default);

@@ -16,12 +16,17 @@ fn parse_version(s: &str) -> Option<Vec<u64>> {
 }
 
 fn padded(v: &[u64]) -> [u64; 3] {
-    [v.first().copied().unwrap_or(0), v.get(1).copied().unwrap_or(0), v.get(2).copied().unwrap_or(0)]
+    [
+        v.first().copied().unwrap_or(0),
+        v.get(1).copied().unwrap_or(0),
+        v.get(2).copied().unwrap_or(0),
+    ]
 }
 
 /// Whether `version` satisfies `constraint`; `Err` with a message when it cannot be read.
 pub fn satisfies(constraint: &str, version: &str) -> Result<bool, String> {
-    let have = padded(&parse_version(version).ok_or_else(|| format!("\"{version}\" is not a version"))?);
+    let have =
+        padded(&parse_version(version).ok_or_else(|| format!("\"{version}\" is not a version"))?);
     for clause in constraint.split(',') {
         let clause = clause.trim();
         let (op, rest) = ["~>", ">=", "<=", "!=", ">", "<", "="]

@@ -283,7 +283,9 @@ fn collect_refs(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Reference>) {
                             TraversalOp::GetAttr(n, _) => RefStep::Attr(n.clone()),
                             TraversalOp::Index(ix) => match &ix.kind {
                                 ExprKind::Literal(v) => match (v.as_number(), v.as_str()) {
-                                    (Some(n), _) => n.as_i64().map(RefStep::Index).unwrap_or(RefStep::Dynamic),
+                                    (Some(n), _) => {
+                                        n.as_i64().map(RefStep::Index).unwrap_or(RefStep::Dynamic)
+                                    }
                                     (_, Some(s)) => RefStep::Key(s.to_string()),
                                     _ => RefStep::Dynamic,
                                 },
@@ -292,7 +294,9 @@ fn collect_refs(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Reference>) {
                                     None => RefStep::Dynamic,
                                 },
                             },
-                            TraversalOp::FullSplat(_) | TraversalOp::AttrSplat(_) => RefStep::Dynamic,
+                            TraversalOp::FullSplat(_) | TraversalOp::AttrSplat(_) => {
+                                RefStep::Dynamic
+                            }
                         };
                         let stop = step == RefStep::Dynamic;
                         steps.push(step);

@@ -91,13 +91,23 @@ fn write_seq(out: &mut String, items: &[Value], level: usize, open: &str, close:
     out.push_str(close);
 }
 
-fn write_map(out: &mut String, m: &std::collections::BTreeMap<String, Value>, level: usize, open: &str, close: &str) {
+fn write_map(
+    out: &mut String,
+    m: &std::collections::BTreeMap<String, Value>,
+    level: usize,
+    open: &str,
+    close: &str,
+) {
     out.push_str(open);
     if m.is_empty() {
         out.push_str("{}");
     } else {
         out.push_str("{\n");
-        let width = m.keys().map(|k| quote(k).chars().count()).max().unwrap_or(0);
+        let width = m
+            .keys()
+            .map(|k| quote(k).chars().count())
+            .max()
+            .unwrap_or(0);
         for (k, item) in m {
             indent(out, level + 1);
             let key = quote(k);
@@ -123,8 +133,14 @@ pub fn to_json_redacted(v: &Value) -> serde_json::Value {
     }
     match &v.kind {
         Kind::Unknown(_) => J::String("(known after apply)".into()),
-        Kind::List(items) | Kind::Tuple(items) | Kind::Set(items) => J::Array(items.iter().map(to_json_redacted).collect()),
-        Kind::Map(m) | Kind::Object(m) => J::Object(m.iter().map(|(k, x)| (k.clone(), to_json_redacted(x))).collect()),
+        Kind::List(items) | Kind::Tuple(items) | Kind::Set(items) => {
+            J::Array(items.iter().map(to_json_redacted).collect())
+        }
+        Kind::Map(m) | Kind::Object(m) => J::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), to_json_redacted(x)))
+                .collect(),
+        ),
         _ => v.to_json(),
     }
 }

@@ -10,7 +10,9 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::ast::{BinaryOp, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, TraversalOp, UnaryOp};
+use super::ast::{
+    BinaryOp, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, TraversalOp, UnaryOp,
+};
 use super::functions::{FuncCtx, Functions};
 use super::number::Number;
 use super::scope::{ChildScope, Scope};
@@ -47,7 +49,10 @@ impl<'a> EvalCtx<'a> {
             ExprKind::Parens(inner) => self.eval(inner),
             ExprKind::Template(parts) => self.template(parts, e.span),
             ExprKind::Tuple(items) => Ok(Value::tuple(
-                items.iter().map(|x| self.eval(x)).collect::<Result<_, _>>()?,
+                items
+                    .iter()
+                    .map(|x| self.eval(x))
+                    .collect::<Result<_, _>>()?,
             )),
             ExprKind::Object(items) => self.object(items),
             ExprKind::Variable(name) => self.variable(name, e.span).cloned(),
@@ -92,7 +97,10 @@ impl<'a> EvalCtx<'a> {
                     string_of(&kv).ok_or_else(|| {
                         Diagnostic::error(
                             "Incorrect key type",
-                            format!("Can't use this value as a key: a string is required, but have {}.", kv.type_name()),
+                            format!(
+                                "Can't use this value as a key: a string is required, but have {}.",
+                                kv.type_name()
+                            ),
                         )
                         .at(kx.span)
                     })?
@@ -170,7 +178,9 @@ impl<'a> EvalCtx<'a> {
                     match self.as_condition(&c, cond.span)? {
                         None => *unknown = true,
                         Some(true) => self.render_parts(then, span, buf, sensitive, unknown)?,
-                        Some(false) => self.render_parts(otherwise, span, buf, sensitive, unknown)?,
+                        Some(false) => {
+                            self.render_parts(otherwise, span, buf, sensitive, unknown)?
+                        }
                     }
                 }
                 TemplatePart::For {
@@ -217,7 +227,10 @@ impl<'a> EvalCtx<'a> {
             .at(span)),
             _ => Err(Diagnostic::error(
                 "Incorrect condition type",
-                format!("The condition expression must be of type bool, but have {}.", v.type_name()),
+                format!(
+                    "The condition expression must be of type bool, but have {}.",
+                    v.type_name()
+                ),
             )
             .at(span)),
         }
@@ -263,7 +276,11 @@ impl<'a> EvalCtx<'a> {
 
     fn for_expr(&self, fe: &ForExpr, span: Span) -> EvalResult {
         let coll = self.eval(&fe.collection)?;
-        let result_ty = if fe.key.is_some() { Type::Any } else { Type::Any };
+        let result_ty = if fe.key.is_some() {
+            Type::Any
+        } else {
+            Type::Any
+        };
         let Some(entries) = self.iterate(&coll, fe.collection.span)? else {
             return Ok(Value::unknown(result_ty).with_sensitive(coll.sensitive));
         };
@@ -304,7 +321,10 @@ impl<'a> EvalCtx<'a> {
                     let Some(key_str) = string_of(&key) else {
                         return Err(Diagnostic::error(
                             "Invalid object key",
-                            format!("The key expression produced {}, but a string is required.", key.type_name()),
+                            format!(
+                                "The key expression produced {}, but a string is required.",
+                                key.type_name()
+                            ),
                         )
                         .at(kx.span));
                     };
@@ -330,9 +350,12 @@ impl<'a> EvalCtx<'a> {
         }
         let out = match &fe.key {
             None => Value::tuple(seq),
-            Some(_) if fe.grouping => {
-                Value::object(groups.into_iter().map(|(k, v)| (k, Value::tuple(v))).collect())
-            }
+            Some(_) if fe.grouping => Value::object(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::tuple(v)))
+                    .collect(),
+            ),
             Some(_) => Value::object(obj),
         };
         Ok(out.with_sensitive(coll.sensitive))
@@ -364,9 +387,15 @@ impl<'a> EvalCtx<'a> {
 
     /// A borrowing step for the simple cases (attribute, index with a known key into a
     /// known collection); `None` means "use the general path".
-    fn step_ref<'v>(&self, cur: &'v Value, op: &TraversalOp) -> Result<Option<&'v Value>, Diagnostic> {
+    fn step_ref<'v>(
+        &self,
+        cur: &'v Value,
+        op: &TraversalOp,
+    ) -> Result<Option<&'v Value>, Diagnostic> {
         match (op, &cur.kind) {
-            (TraversalOp::GetAttr(name, _), Kind::Object(m) | Kind::Map(m)) => Ok(m.get(name.as_str()).map(Some).unwrap_or(None)),
+            (TraversalOp::GetAttr(name, _), Kind::Object(m) | Kind::Map(m)) => {
+                Ok(m.get(name.as_str()).map(Some).unwrap_or(None))
+            }
             (TraversalOp::Index(ix), Kind::List(v) | Kind::Tuple(v)) => {
                 if let ExprKind::Literal(k) = &ix.kind {
                     if let Some(i) = k.as_number().and_then(Number::as_i64) {
@@ -395,7 +424,10 @@ impl<'a> EvalCtx<'a> {
                     let mut end = i + 1;
                     while end < ops.len()
                         && (full || matches!(ops[end], TraversalOp::GetAttr(..)))
-                        && !matches!(ops[end], TraversalOp::FullSplat(_) | TraversalOp::AttrSplat(_))
+                        && !matches!(
+                            ops[end],
+                            TraversalOp::FullSplat(_) | TraversalOp::AttrSplat(_)
+                        )
                     {
                         end += 1;
                     }
@@ -421,7 +453,14 @@ impl<'a> EvalCtx<'a> {
         Ok(cur)
     }
 
-    fn call(&self, name: &str, name_span: Span, args: &[Expr], expand_final: bool, span: Span) -> EvalResult {
+    fn call(
+        &self,
+        name: &str,
+        name_span: Span,
+        args: &[Expr],
+        expand_final: bool,
+        span: Span,
+    ) -> EvalResult {
         match name {
             "try" => return self.call_try(args, span),
             "can" => return self.call_can(args, span),
@@ -431,7 +470,10 @@ impl<'a> EvalCtx<'a> {
             let names = self.functions.names().chain(["try", "can"]);
             return Err(Diagnostic::error(
                 "Call to unknown function",
-                format!("There is no function named \"{name}\".{}", did_you_mean(name, names)),
+                format!(
+                    "There is no function named \"{name}\".{}",
+                    did_you_mean(name, names)
+                ),
             )
             .at(name_span));
         };
@@ -483,12 +525,16 @@ impl<'a> EvalCtx<'a> {
         let mut last = None;
         for a in args {
             match self.eval(a) {
-                Ok(v) if !v.is_wholly_known() => return Ok(Value::unknown(Type::Any).with_sensitive(v.contains_sensitive())),
+                Ok(v) if !v.is_wholly_known() => {
+                    return Ok(Value::unknown(Type::Any).with_sensitive(v.contains_sensitive()))
+                }
                 Ok(v) => return Ok(v),
                 Err(d) => last = Some(d),
             }
         }
-        let detail = last.map(|d| format!("{}: {}", d.summary, d.detail)).unwrap_or_default();
+        let detail = last
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .unwrap_or_default();
         Err(Diagnostic::error(
             "Error in function call",
             format!("Call to function \"try\" failed: no expression succeeded. The last error was: {detail}"),
@@ -500,7 +546,10 @@ impl<'a> EvalCtx<'a> {
         if args.len() != 1 {
             return Err(Diagnostic::error(
                 "Wrong number of function arguments",
-                format!("Function \"can\" expects 1 argument, but {} were given.", args.len()),
+                format!(
+                    "Function \"can\" expects 1 argument, but {} were given.",
+                    args.len()
+                ),
             )
             .at(span));
         }
@@ -540,19 +589,34 @@ impl<'a> EvalCtx<'a> {
                 }
             }
             BinaryOp::And | BinaryOp::Or => {
-                let (x, y) = (operand_bool(&l, a.span, op.symbol())?, operand_bool(&r, b.span, op.symbol())?);
+                let (x, y) = (
+                    operand_bool(&l, a.span, op.symbol())?,
+                    operand_bool(&r, b.span, op.symbol())?,
+                );
                 match (x, y) {
-                    (Some(x), Some(y)) => Value::bool(if op == BinaryOp::And { x && y } else { x || y }),
+                    (Some(x), Some(y)) => {
+                        Value::bool(if op == BinaryOp::And { x && y } else { x || y })
+                    }
                     // A known short-circuiting side decides even when the other is unknown.
-                    (Some(false), None) | (None, Some(false)) if op == BinaryOp::And => Value::bool(false),
-                    (Some(true), None) | (None, Some(true)) if op == BinaryOp::Or => Value::bool(true),
+                    (Some(false), None) | (None, Some(false)) if op == BinaryOp::And => {
+                        Value::bool(false)
+                    }
+                    (Some(true), None) | (None, Some(true)) if op == BinaryOp::Or => {
+                        Value::bool(true)
+                    }
                     _ => Value::unknown(Type::Bool),
                 }
             }
             _ => {
-                let (x, y) = (operand_number(&l, a.span, op.symbol())?, operand_number(&r, b.span, op.symbol())?);
+                let (x, y) = (
+                    operand_number(&l, a.span, op.symbol())?,
+                    operand_number(&r, b.span, op.symbol())?,
+                );
                 let (Some(x), Some(y)) = (x, y) else {
-                    let ty = if matches!(op, BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq) {
+                    let ty = if matches!(
+                        op,
+                        BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq
+                    ) {
                         Type::Bool
                     } else {
                         Type::Number
@@ -565,7 +629,11 @@ impl<'a> EvalCtx<'a> {
                     BinaryOp::Sub => Value::number(x.sub(y)),
                     BinaryOp::Mul => Value::number(x.mul(y)),
                     BinaryOp::Div | BinaryOp::Mod => {
-                        let res = if op == BinaryOp::Div { x.div(y) } else { x.rem(y) };
+                        let res = if op == BinaryOp::Div {
+                            x.div(y)
+                        } else {
+                            x.rem(y)
+                        };
                         match res {
                             Some(n) => Value::number(n),
                             None => {
@@ -598,7 +666,13 @@ impl<'a> EvalCtx<'a> {
                 let tv = self.eval(t)?;
                 let fv = self.eval(f)?;
                 let (tt, ft) = (tv.ty(), fv.ty());
-                let ty = if tv.is_null() { ft } else if fv.is_null() || tt == ft { tt } else { Type::Any };
+                let ty = if tv.is_null() {
+                    ft
+                } else if fv.is_null() || tt == ft {
+                    tt
+                } else {
+                    Type::Any
+                };
                 let mark = cv.sensitive || tv.contains_sensitive() || fv.contains_sensitive();
                 Ok(Value::unknown(ty).with_sensitive(mark))
             }
@@ -701,11 +775,18 @@ pub fn get_attr(cur: Value, name: &str, span: Span) -> EvalResult {
     Ok(out.with_sensitive(mark))
 }
 
-fn unsupported_attr<'a>(name: &str, names: impl Iterator<Item = &'a str>, span: Span) -> Diagnostic {
+fn unsupported_attr<'a>(
+    name: &str,
+    names: impl Iterator<Item = &'a str>,
+    span: Span,
+) -> Diagnostic {
     let names: Vec<&str> = names.collect();
     Diagnostic::error(
         "Unsupported attribute",
-        format!("This object does not have an attribute named \"{name}\".{}", did_you_mean(name, names)),
+        format!(
+            "This object does not have an attribute named \"{name}\".{}",
+            did_you_mean(name, names)
+        ),
     )
     .at(span)
 }

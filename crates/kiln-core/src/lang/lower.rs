@@ -7,7 +7,9 @@ use hcl_edit::expr as hx;
 use hcl_edit::template as ht;
 use hcl_edit::Span as _;
 
-use super::ast::{BinaryOp, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, TraversalOp, UnaryOp};
+use super::ast::{
+    BinaryOp, Expr, ExprKind, ForExpr, ObjectKey, TemplatePart, TraversalOp, UnaryOp,
+};
 use super::number::Number;
 use super::value::Value;
 use crate::source::{FileId, Span};
@@ -38,12 +40,16 @@ impl Lowerer {
             hx::Expression::Bool(b) => ExprKind::Literal(Value::bool(*b.value())),
             hx::Expression::Number(n) => ExprKind::Literal(Value::number(lower_number(n.value()))),
             hx::Expression::String(s) => ExprKind::Literal(Value::string(s.value().clone())),
-            hx::Expression::Array(a) => ExprKind::Tuple(a.iter().map(|x| self.expr(x, span)).collect()),
+            hx::Expression::Array(a) => {
+                ExprKind::Tuple(a.iter().map(|x| self.expr(x, span)).collect())
+            }
             hx::Expression::Object(o) => ExprKind::Object(
                 o.iter()
                     .map(|(k, v)| {
                         let key = match k {
-                            hx::ObjectKey::Ident(id) => ObjectKey::Ident(id.value().as_str().to_string()),
+                            hx::ObjectKey::Ident(id) => {
+                                ObjectKey::Ident(id.value().as_str().to_string())
+                            }
                             hx::ObjectKey::Expression(x) => ObjectKey::Expr(self.expr(x, span)),
                         };
                         (key, self.expr(v.expr(), span))
@@ -51,8 +57,12 @@ impl Lowerer {
                     .collect(),
             ),
             hx::Expression::StringTemplate(t) => ExprKind::Template(self.template(t, span)),
-            hx::Expression::HeredocTemplate(h) => ExprKind::Template(self.template(&h.template, span)),
-            hx::Expression::Parenthesis(p) => ExprKind::Parens(Box::new(self.expr(p.inner(), span))),
+            hx::Expression::HeredocTemplate(h) => {
+                ExprKind::Template(self.template(&h.template, span))
+            }
+            hx::Expression::Parenthesis(p) => {
+                ExprKind::Parens(Box::new(self.expr(p.inner(), span)))
+            }
             hx::Expression::Variable(v) => ExprKind::Variable(v.value().as_str().to_string()),
             hx::Expression::Conditional(c) => ExprKind::Conditional(
                 Box::new(self.expr(&c.cond_expr, span)),
@@ -60,7 +70,12 @@ impl Lowerer {
                 Box::new(self.expr(&c.false_expr, span)),
             ),
             hx::Expression::FuncCall(f) => {
-                let mut name: Vec<&str> = f.name.namespace.iter().map(|n| n.value().as_str()).collect();
+                let mut name: Vec<&str> = f
+                    .name
+                    .namespace
+                    .iter()
+                    .map(|n| n.value().as_str())
+                    .collect();
                 name.push(f.name.name.value().as_str());
                 ExprKind::FuncCall {
                     name: name.join("::"),
@@ -77,12 +92,17 @@ impl Lowerer {
                     .map(|op| {
                         let op_span = self.span(op.span(), span);
                         match op.value() {
-                            hx::TraversalOperator::GetAttr(id) => {
-                                TraversalOp::GetAttr(id.value().as_str().to_string(), self.span(id.span(), op_span))
+                            hx::TraversalOperator::GetAttr(id) => TraversalOp::GetAttr(
+                                id.value().as_str().to_string(),
+                                self.span(id.span(), op_span),
+                            ),
+                            hx::TraversalOperator::Index(ix) => {
+                                TraversalOp::Index(self.expr(ix, op_span))
                             }
-                            hx::TraversalOperator::Index(ix) => TraversalOp::Index(self.expr(ix, op_span)),
                             hx::TraversalOperator::LegacyIndex(ix) => TraversalOp::Index(Expr {
-                                kind: ExprKind::Literal(Value::int(i64::try_from(*ix.value()).unwrap_or(i64::MAX))),
+                                kind: ExprKind::Literal(Value::int(
+                                    i64::try_from(*ix.value()).unwrap_or(i64::MAX),
+                                )),
                                 span: op_span,
                             }),
                             hx::TraversalOperator::FullSplat(_) => TraversalOp::FullSplat(op_span),
@@ -115,10 +135,18 @@ impl Lowerer {
                     B::And => BinaryOp::And,
                     B::Or => BinaryOp::Or,
                 };
-                ExprKind::Binary(op, Box::new(self.expr(&b.lhs_expr, span)), Box::new(self.expr(&b.rhs_expr, span)))
+                ExprKind::Binary(
+                    op,
+                    Box::new(self.expr(&b.lhs_expr, span)),
+                    Box::new(self.expr(&b.rhs_expr, span)),
+                )
             }
             hx::Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
-                key_var: f.intro.key_var.as_ref().map(|k| k.value().as_str().to_string()),
+                key_var: f
+                    .intro
+                    .key_var
+                    .as_ref()
+                    .map(|k| k.value().as_str().to_string()),
                 value_var: f.intro.value_var.value().as_str().to_string(),
                 collection: self.expr(&f.intro.collection_expr, span),
                 key: f.key_expr.as_ref().map(|k| self.expr(k, span)),

@@ -38,7 +38,17 @@ pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Diagnostic> {
 pub fn parse_error(err: &hcl_edit::parser::Error, text: &str, file: FileId) -> Diagnostic {
     let loc = err.location();
     let offset = loc.offset().min(text.len());
-    let end = text[offset..].chars().next().map(|c| offset + c.len_utf8()).unwrap_or(offset);
-    Diagnostic::error("Invalid syntax", format!("{}. Check the syntax near this position.", err.message().trim_end_matches('.')))
-        .at(Span::new(file, offset..end))
+    let end = text[offset..]
+        .chars()
+        .next()
+        .map(|c| offset + c.len_utf8())
+        .unwrap_or(offset);
+    Diagnostic::error(
+        "Invalid syntax",
+        format!(
+            "{}. Check the syntax near this position.",
+            err.message().trim_end_matches('.')
+        ),
+    )
+    .at(Span::new(file, offset..end))
 }

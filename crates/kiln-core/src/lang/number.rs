@@ -123,10 +123,16 @@ impl Number {
             return Some(Number::Int(i));
         }
         // Rust accepts "inf"/"nan"; HCL numbers never spell those.
-        if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+        if t.is_empty()
+            || t.chars()
+                .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        {
             return None;
         }
-        t.parse::<f64>().ok().filter(|f| f.is_finite()).map(Number::from_f64)
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Number::from_f64)
     }
 }
 

@@ -142,12 +142,22 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
         (Kind::Bool(b), Type::String) => Value::string(b.to_string()),
         (Kind::String(s), Type::Number) => match super::number::Number::parse(s) {
             Some(n) => Value::number(n),
-            None => return Err(err(path, format!("a number is required, but \"{s}\" is not a number"))),
+            None => {
+                return Err(err(
+                    path,
+                    format!("a number is required, but \"{s}\" is not a number"),
+                ))
+            }
         },
         (Kind::String(s), Type::Bool) => match s.as_str() {
             "true" => Value::bool(true),
             "false" => Value::bool(false),
-            _ => return Err(err(path, format!("a bool is required, but \"{s}\" is neither true nor false"))),
+            _ => {
+                return Err(err(
+                    path,
+                    format!("a bool is required, but \"{s}\" is neither true nor false"),
+                ))
+            }
         },
         (Kind::List(v) | Kind::Tuple(v) | Kind::Set(v), Type::List(et)) => {
             Value::list(convert_elems(v, et, path)?)
@@ -157,7 +167,14 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
         }
         (Kind::List(v) | Kind::Tuple(v), Type::Tuple(ts)) => {
             if v.len() != ts.len() {
-                return Err(err(path, format!("a tuple of {} elements is required, but the value has {}", ts.len(), v.len())));
+                return Err(err(
+                    path,
+                    format!(
+                        "a tuple of {} elements is required, but the value has {}",
+                        ts.len(),
+                        v.len()
+                    ),
+                ));
             }
             let items = v
                 .iter()
@@ -177,7 +194,11 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
         (Kind::Map(m) | Kind::Object(m), Type::Object(o)) => {
             let mut out = BTreeMap::new();
             for (k, t) in &o.attrs {
-                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match m.get(k) {
                     Some(x) if !(x.is_null() && o.optional.get(k).is_some_and(Option::is_some)) => {
                         out.insert(k.clone(), convert_at(x, t, &sub)?);
@@ -198,7 +219,11 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
         (_, t) => {
             return Err(err(
                 path,
-                format!("{} required, but have {}", with_article(&t.friendly_name()), value.type_name()),
+                format!(
+                    "{} required, but have {}",
+                    with_article(&t.friendly_name()),
+                    value.type_name()
+                ),
             ))
         }
     };

@@ -143,10 +143,16 @@ impl Value {
             Kind::List(v) => Kind::List(v.iter().map(Value::unmarked_deep).collect()),
             Kind::Tuple(v) => Kind::Tuple(v.iter().map(Value::unmarked_deep).collect()),
             Kind::Set(v) => Kind::Set(v.iter().map(Value::unmarked_deep).collect()),
-            Kind::Map(m) => Kind::Map(m.iter().map(|(k, v)| (k.clone(), v.unmarked_deep())).collect()),
-            Kind::Object(m) => {
-                Kind::Object(m.iter().map(|(k, v)| (k.clone(), v.unmarked_deep())).collect())
-            }
+            Kind::Map(m) => Kind::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.unmarked_deep()))
+                    .collect(),
+            ),
+            Kind::Object(m) => Kind::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.unmarked_deep()))
+                    .collect(),
+            ),
             other => other.clone(),
         };
         kind.into()
@@ -196,7 +202,9 @@ impl Value {
             Kind::List(v) => Type::List(Box::new(v.first().map(Value::ty).unwrap_or(Type::Any))),
             Kind::Set(v) => Type::Set(Box::new(v.first().map(Value::ty).unwrap_or(Type::Any))),
             Kind::Tuple(v) => Type::Tuple(v.iter().map(Value::ty).collect()),
-            Kind::Map(m) => Type::Map(Box::new(m.values().next().map(Value::ty).unwrap_or(Type::Any))),
+            Kind::Map(m) => Type::Map(Box::new(
+                m.values().next().map(Value::ty).unwrap_or(Type::Any),
+            )),
             Kind::Object(m) => Type::object(m.iter().map(|(k, v)| (k.clone(), v.ty())).collect()),
         }
     }
@@ -265,7 +273,9 @@ impl Value {
             }
             (Kind::Map(a) | Kind::Object(a), Kind::Map(b) | Kind::Object(b)) => {
                 a.len() == b.len()
-                    && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && va.raw_equals(vb))
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.raw_equals(vb))
             }
             _ => false,
         }
@@ -279,9 +289,9 @@ impl Value {
             Kind::Null | Kind::Unknown(_) => J::Null,
             Kind::Bool(b) => J::Bool(*b),
             Kind::Number(Number::Int(i)) => J::from(*i),
-            Kind::Number(Number::Float(f)) => {
-                serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null)
-            }
+            Kind::Number(Number::Float(f)) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Kind::String(s) => J::String(s.clone()),
             Kind::List(v) | Kind::Tuple(v) | Kind::Set(v) => {
                 J::Array(v.iter().map(Value::to_json).collect())
@@ -304,7 +314,11 @@ impl Value {
             },
             J::String(s) => Value::string(s.clone()),
             J::Array(a) => Value::tuple(a.iter().map(Value::from_json).collect()),
-            J::Object(o) => Value::object(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+            J::Object(o) => Value::object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 }

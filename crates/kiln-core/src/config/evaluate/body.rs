@@ -15,18 +15,41 @@ use crate::source::Span;
 
 /// Evaluates `body` as an instance of `schema`; `header` is where "missing argument"
 /// errors point.
-pub fn eval_body(ctx: &EvalCtx<'_>, body: &Body, schema: &Schema, header: Span, context: &str, diags: &mut Diagnostics) -> Value {
+pub fn eval_body(
+    ctx: &EvalCtx<'_>,
+    body: &Body,
+    schema: &Schema,
+    header: Span,
+    context: &str,
+    diags: &mut Diagnostics,
+) -> Value {
     let mut out = BTreeMap::new();
     for a in &body.attributes {
         let Some(attr) = schema.attributes.get(&a.name) else {
             let hint = if schema.blocks.contains_key(&a.name) {
-                format!(" \"{}\" is a block here: write {} {{ … }} instead of {} = ….", a.name, a.name, a.name)
+                format!(
+                    " \"{}\" is a block here: write {} {{ … }} instead of {} = ….",
+                    a.name, a.name, a.name
+                )
             } else {
-                did_you_mean(&a.name, schema.attributes.keys().filter(|k| schema.attributes[*k].settable()).map(String::as_str))
+                did_you_mean(
+                    &a.name,
+                    schema
+                        .attributes
+                        .keys()
+                        .filter(|k| schema.attributes[*k].settable())
+                        .map(String::as_str),
+                )
             };
             diags.push(
-                Diagnostic::error("Unsupported argument", format!("An argument named \"{}\" is not expected in {context}.{hint}", a.name))
-                    .at(a.name_span),
+                Diagnostic::error(
+                    "Unsupported argument",
+                    format!(
+                        "An argument named \"{}\" is not expected in {context}.{hint}",
+                        a.name
+                    ),
+                )
+                .at(a.name_span),
             );
             continue;
         };
@@ -62,8 +85,14 @@ pub fn eval_body(ctx: &EvalCtx<'_>, body: &Body, schema: &Schema, header: Span, 
         };
         if value.is_null() && attr.required {
             diags.push(
-                Diagnostic::error("Required attribute is null", format!("The argument \"{}\" is required and must not be null.", a.name))
-                    .at(a.expr.span),
+                Diagnostic::error(
+                    "Required attribute is null",
+                    format!(
+                        "The argument \"{}\" is required and must not be null.",
+                        a.name
+                    ),
+                )
+                .at(a.expr.span),
             );
         }
         out.insert(a.name.clone(), value.with_sensitive(attr.sensitive));
@@ -82,7 +111,10 @@ pub fn eval_body(ctx: &EvalCtx<'_>, body: &Body, schema: &Schema, header: Span, 
             );
             out.insert(name.clone(), Value::unknown(attr.ty.clone()));
         } else if attr.computed {
-            out.insert(name.clone(), Value::unknown(attr.ty.clone()).with_sensitive(attr.sensitive));
+            out.insert(
+                name.clone(),
+                Value::unknown(attr.ty.clone()).with_sensitive(attr.sensitive),
+            );
         } else {
             out.insert(name.clone(), Value::null());
         }
@@ -99,9 +131,22 @@ pub fn eval_body(ctx: &EvalCtx<'_>, body: &Body, schema: &Schema, header: Span, 
             continue;
         };
         if !b.labels.is_empty() {
-            diags.push(Diagnostic::error("Extraneous label for block", format!("A \"{}\" block takes no labels.", b.kind)).at(b.header_span));
+            diags.push(
+                Diagnostic::error(
+                    "Extraneous label for block",
+                    format!("A \"{}\" block takes no labels.", b.kind),
+                )
+                .at(b.header_span),
+            );
         }
-        let v = eval_body(ctx, &b.body, &bs.body, b.header_span, &format!("a {} block", b.kind), diags);
+        let v = eval_body(
+            ctx,
+            &b.body,
+            &bs.body,
+            b.header_span,
+            &format!("a {} block", b.kind),
+            diags,
+        );
         groups.entry(b.kind.clone()).or_default().0.push(v);
     }
     for (name, bs) in &schema.blocks {
@@ -145,7 +190,10 @@ fn check_count(name: &str, bs: &BlockSchema, n: usize, header: Span, diags: &mut
         diags.push(
             Diagnostic::error(
                 "Missing required block",
-                format!("At least {} \"{name}\" block(s) are required here, but {n} were found.", bs.min_items),
+                format!(
+                    "At least {} \"{name}\" block(s) are required here, but {n} were found.",
+                    bs.min_items
+                ),
             )
             .at(header),
         );
@@ -162,11 +210,21 @@ fn check_count(name: &str, bs: &BlockSchema, n: usize, header: Span, diags: &mut
 
 fn unsupported_block(b: &Block, schema: &Schema, context: &str) -> Diagnostic {
     let hint = if schema.attributes.contains_key(&b.kind) {
-        format!(" \"{}\" is an argument here: write {} = … instead of a block.", b.kind, b.kind)
+        format!(
+            " \"{}\" is an argument here: write {} = … instead of a block.",
+            b.kind, b.kind
+        )
     } else {
         did_you_mean(&b.kind, schema.blocks.keys().map(String::as_str))
     };
-    Diagnostic::error("Unsupported block type", format!("Blocks of type \"{}\" are not expected in {context}.{hint}", b.kind)).at(b.header_span)
+    Diagnostic::error(
+        "Unsupported block type",
+        format!(
+            "Blocks of type \"{}\" are not expected in {context}.{hint}",
+            b.kind
+        ),
+    )
+    .at(b.header_span)
 }
 
 /// `dynamic "name" { for_each = …  iterator = it  content { … } }`.
@@ -192,24 +250,51 @@ fn eval_dynamic(
         );
         return;
     };
-    crate::config::decode::reject_unknown(&b.body, &["for_each", "iterator", "labels"], &["content"], "a dynamic block", diags);
+    crate::config::decode::reject_unknown(
+        &b.body,
+        &["for_each", "iterator", "labels"],
+        &["content"],
+        "a dynamic block",
+        diags,
+    );
     let Some(fe) = b.body.attr("for_each") else {
-        diags.push(crate::config::load::missing_arg("for_each", "dynamic", b.header_span));
+        diags.push(crate::config::load::missing_arg(
+            "for_each",
+            "dynamic",
+            b.header_span,
+        ));
         return;
     };
     let iterator = match b.body.attr("iterator") {
         Some(a) => match a.expr.as_static_path().as_deref() {
             Some([name]) => name.to_string(),
             _ => {
-                diags.push(Diagnostic::error("Invalid dynamic iterator name", "The iterator argument takes a plain name, such as iterator = rule.").at(a.expr.span));
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid dynamic iterator name",
+                        "The iterator argument takes a plain name, such as iterator = rule.",
+                    )
+                    .at(a.expr.span),
+                );
                 return;
             }
         },
         None => label.clone(),
     };
-    let contents: Vec<&Block> = b.body.blocks.iter().filter(|c| c.kind == "content").collect();
+    let contents: Vec<&Block> = b
+        .body
+        .blocks
+        .iter()
+        .filter(|c| c.kind == "content")
+        .collect();
     let [content] = contents.as_slice() else {
-        diags.push(Diagnostic::error("Invalid dynamic block", "A dynamic block must contain exactly one content block.").at(b.header_span));
+        diags.push(
+            Diagnostic::error(
+                "Invalid dynamic block",
+                "A dynamic block must contain exactly one content block.",
+            )
+            .at(b.header_span),
+        );
         return;
     };
     let coll = match ctx.eval(&fe.expr) {
@@ -222,16 +307,41 @@ fn eval_dynamic(
     let entries: Vec<(Value, Value)> = match &coll.kind {
         Kind::Unknown(_) => {
             // Validate the content once with an unknown iterator; the result is unknown.
-            let it = Value::object_from([("key", Value::unknown(Type::Any)), ("value", Value::unknown(Type::Any))]);
-            let child = ChildScope { parent: ctx.scope, names: vec![(iterator, it)] };
-            let cctx = EvalCtx { scope: &child, functions: ctx.functions, base_dir: ctx.base_dir, files_read: ctx.files_read };
-            eval_body(&cctx, &content.body, &bs.body, content.header_span, &format!("a {label} block"), diags);
+            let it = Value::object_from([
+                ("key", Value::unknown(Type::Any)),
+                ("value", Value::unknown(Type::Any)),
+            ]);
+            let child = ChildScope {
+                parent: ctx.scope,
+                names: vec![(iterator, it)],
+            };
+            let cctx = EvalCtx {
+                scope: &child,
+                functions: ctx.functions,
+                base_dir: ctx.base_dir,
+                files_read: ctx.files_read,
+            };
+            eval_body(
+                &cctx,
+                &content.body,
+                &bs.body,
+                content.header_span,
+                &format!("a {label} block"),
+                diags,
+            );
             groups.entry(label.clone()).or_default().1 = true;
             return;
         }
-        Kind::List(v) | Kind::Tuple(v) => v.iter().enumerate().map(|(i, x)| (Value::int(i as i64), x.clone())).collect(),
+        Kind::List(v) | Kind::Tuple(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (Value::int(i as i64), x.clone()))
+            .collect(),
         Kind::Set(v) => v.iter().map(|x| (x.clone(), x.clone())).collect(),
-        Kind::Map(m) | Kind::Object(m) => m.iter().map(|(k, x)| (Value::string(k.clone()), x.clone())).collect(),
+        Kind::Map(m) | Kind::Object(m) => m
+            .iter()
+            .map(|(k, x)| (Value::string(k.clone()), x.clone()))
+            .collect(),
         _ => {
             diags.push(
                 Diagnostic::error("Invalid dynamic for_each value", format!("Cannot use a {} value in for_each: a list, set, map or object is required.", coll.type_name()))
@@ -242,9 +352,24 @@ fn eval_dynamic(
     };
     for (k, v) in entries {
         let it = Value::object_from([("key", k), ("value", v)]).with_sensitive(coll.sensitive);
-        let child = ChildScope { parent: ctx.scope, names: vec![(iterator.clone(), it)] };
-        let cctx = EvalCtx { scope: &child, functions: ctx.functions, base_dir: ctx.base_dir, files_read: ctx.files_read };
-        let value = eval_body(&cctx, &content.body, &bs.body, content.header_span, &format!("a {label} block"), diags);
+        let child = ChildScope {
+            parent: ctx.scope,
+            names: vec![(iterator.clone(), it)],
+        };
+        let cctx = EvalCtx {
+            scope: &child,
+            functions: ctx.functions,
+            base_dir: ctx.base_dir,
+            files_read: ctx.files_read,
+        };
+        let value = eval_body(
+            &cctx,
+            &content.body,
+            &bs.body,
+            content.header_span,
+            &format!("a {label} block"),
+            diags,
+        );
         groups.entry(label.clone()).or_default().0.push(value);
     }
 }

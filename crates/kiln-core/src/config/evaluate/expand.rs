@@ -20,21 +20,44 @@ impl Expansion {
         match self {
             Expansion::Single => vec![(InstanceKey::None, Vec::new())],
             Expansion::Count(n) => (0..*n)
-                .map(|i| (InstanceKey::Int(i), vec![("count".to_string(), Value::object_from([("index", Value::int(i))]))]))
+                .map(|i| {
+                    (
+                        InstanceKey::Int(i),
+                        vec![(
+                            "count".to_string(),
+                            Value::object_from([("index", Value::int(i))]),
+                        )],
+                    )
+                })
                 .collect(),
             Expansion::ForEach(m) => m
                 .iter()
                 .map(|(k, v)| {
-                    let each = Value::object_from([("key", Value::string(k.clone())), ("value", v.clone())]);
-                    (InstanceKey::Str(k.clone()), vec![("each".to_string(), each)])
+                    let each = Value::object_from([
+                        ("key", Value::string(k.clone())),
+                        ("value", v.clone()),
+                    ]);
+                    (
+                        InstanceKey::Str(k.clone()),
+                        vec![("each".to_string(), each)],
+                    )
                 })
                 .collect(),
             // Validate the body once, with unknown count / each.
             Expansion::Unknown => vec![(
                 InstanceKey::None,
                 vec![
-                    ("count".to_string(), Value::object_from([("index", Value::unknown(Type::Number))])),
-                    ("each".to_string(), Value::object_from([("key", Value::unknown(Type::String)), ("value", Value::unknown(Type::Any))])),
+                    (
+                        "count".to_string(),
+                        Value::object_from([("index", Value::unknown(Type::Number))]),
+                    ),
+                    (
+                        "each".to_string(),
+                        Value::object_from([
+                            ("key", Value::unknown(Type::String)),
+                            ("value", Value::unknown(Type::Any)),
+                        ]),
+                    ),
                 ],
             )],
         }
@@ -60,25 +83,37 @@ impl Expansion {
     }
 }
 
-pub fn expand(count: Option<&Expr>, for_each: Option<&Expr>, ctx: &EvalCtx<'_>) -> Result<Expansion, Diagnostic> {
+pub fn expand(
+    count: Option<&Expr>,
+    for_each: Option<&Expr>,
+    ctx: &EvalCtx<'_>,
+) -> Result<Expansion, Diagnostic> {
     if let Some(c) = count {
         let v = ctx.eval(c)?;
         let bad = |why: &str| {
             Diagnostic::error("Invalid count argument", format!("The given \"count\" argument value is unsuitable: {why}. count must be a whole number, 0 or more.")).at(c.span)
         };
         if v.sensitive {
-            return Err(bad("it is sensitive, and the number of instances would reveal it"));
+            return Err(bad(
+                "it is sensitive, and the number of instances would reveal it",
+            ));
         }
         return match &v.kind {
             Kind::Unknown(_) => Ok(Expansion::Unknown),
             Kind::Null => Err(bad("it is null")),
-            _ => match crate::lang::types::convert(&v, &Type::Number).ok().and_then(|n| n.as_number()) {
+            _ => match crate::lang::types::convert(&v, &Type::Number)
+                .ok()
+                .and_then(|n| n.as_number())
+            {
                 Some(n) => match n.as_i64() {
                     Some(i) if i >= 0 => Ok(Expansion::Count(i)),
                     Some(_) => Err(bad("it is negative")),
                     None => Err(bad("it is not a whole number")),
                 },
-                None => Err(bad(&format!("a number is required, but have {}", v.type_name()))),
+                None => Err(bad(&format!(
+                    "a number is required, but have {}",
+                    v.type_name()
+                ))),
             },
         };
     }
@@ -94,7 +129,9 @@ pub fn expand(count: Option<&Expr>, for_each: Option<&Expr>, ctx: &EvalCtx<'_>) 
         .at(fe.span)
     };
     if v.sensitive {
-        return Err(bad("it is sensitive, and instance keys would reveal it".into()));
+        return Err(bad(
+            "it is sensitive, and instance keys would reveal it".into()
+        ));
     }
     match &v.kind {
         Kind::Unknown(_) => Ok(Expansion::Unknown),
@@ -107,12 +144,20 @@ pub fn expand(count: Option<&Expr>, for_each: Option<&Expr>, ctx: &EvalCtx<'_>) 
                         m.insert(s.clone(), item.clone());
                     }
                     Kind::Unknown(_) => return Ok(Expansion::Unknown),
-                    _ => return Err(bad(format!("a set of strings is required, but an element is {}", item.type_name()))),
+                    _ => {
+                        return Err(bad(format!(
+                            "a set of strings is required, but an element is {}",
+                            item.type_name()
+                        )))
+                    }
                 }
             }
             Ok(Expansion::ForEach(m))
         }
         Kind::Null => Err(bad("it is null".into())),
-        _ => Err(bad(format!("you provided a value of type {}", v.type_name()))),
+        _ => Err(bad(format!(
+            "you provided a value of type {}",
+            v.type_name()
+        ))),
     }
 }

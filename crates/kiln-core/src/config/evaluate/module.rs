@@ -35,8 +35,22 @@ pub struct Evaluator<'a> {
 const WHERE_ROOT_VARS: &str = "Set a value with --var NAME=VALUE, in kiln.vars.hcl or a *.auto.vars.hcl file, in a file given with --var-file, or in the environment variable KILN_VAR_NAME.";
 
 impl<'a> Evaluator<'a> {
-    pub fn new(schemas: &'a Schemas, functions: &'a Functions, sources: &'a SourceMap, root_dir: PathBuf, cwd: PathBuf) -> Evaluator<'a> {
-        Evaluator { schemas, functions, sources, root_dir, cwd, missing_vars: MissingVars::Error, diags: Diagnostics::new() }
+    pub fn new(
+        schemas: &'a Schemas,
+        functions: &'a Functions,
+        sources: &'a SourceMap,
+        root_dir: PathBuf,
+        cwd: PathBuf,
+    ) -> Evaluator<'a> {
+        Evaluator {
+            schemas,
+            functions,
+            sources,
+            root_dir,
+            cwd,
+            missing_vars: MissingVars::Error,
+            diags: Diagnostics::new(),
+        }
     }
 
     /// Evaluates the whole tree with the root module's inputs.
@@ -45,7 +59,10 @@ impl<'a> Evaluator<'a> {
             if tree.module.variables.contains_key(&input.name) {
                 continue;
             }
-            let hint = did_you_mean(&input.name, tree.module.variables.keys().map(String::as_str));
+            let hint = did_you_mean(
+                &input.name,
+                tree.module.variables.keys().map(String::as_str),
+            );
             let d = match &input.source {
                 InputSource::CommandLine => Diagnostic::error(
                     "Value for undeclared variable",
@@ -62,7 +79,12 @@ impl<'a> Evaluator<'a> {
         self.eval_module(tree, ModulePath::root(), Inputs::Root(inputs))
     }
 
-    fn eval_module(&mut self, tree: &ModuleTree, path: ModulePath, inputs: Inputs<'_>) -> EvaluatedModule {
+    fn eval_module(
+        &mut self,
+        tree: &ModuleTree,
+        path: ModulePath,
+        inputs: Inputs<'_>,
+    ) -> EvaluatedModule {
         let module = &tree.module;
         let mut scope = ModuleScope::new(&module.dir, &self.root_dir, &self.cwd);
         let nodes = self.dependency_nodes(tree, &path);
@@ -88,21 +110,49 @@ impl<'a> Evaluator<'a> {
             let before = self.diags.len();
             match key {
                 NodeKey::Var(name) => {
-                    let Some(var) = module.variables.get(name) else { continue };
-                    let ctx = EvalCtx { scope: &scope, functions: self.functions, base_dir: &module.dir, files_read: &files };
+                    let Some(var) = module.variables.get(name) else {
+                        continue;
+                    };
+                    let ctx = EvalCtx {
+                        scope: &scope,
+                        functions: self.functions,
+                        base_dir: &module.dir,
+                        files_read: &files,
+                    };
                     let (given, missing, where_set) = match &inputs {
                         Inputs::Root(ri) => {
-                            let given = ri.get(name).and_then(|i| given_from_input(i, var, &ctx, &mut self.diags));
-                            (given, self.missing_vars, WHERE_ROOT_VARS.replace("NAME", name))
+                            let given = ri
+                                .get(name)
+                                .and_then(|i| given_from_input(i, var, &ctx, &mut self.diags));
+                            (
+                                given,
+                                self.missing_vars,
+                                WHERE_ROOT_VARS.replace("NAME", name),
+                            )
                         }
-                        Inputs::Child(map) => (map.get(name).map(|g| Given { value: g.value.clone(), span: g.span, origin: g.origin.clone() }), MissingVars::Unknown, String::new()),
+                        Inputs::Child(map) => (
+                            map.get(name).map(|g| Given {
+                                value: g.value.clone(),
+                                span: g.span,
+                                origin: g.origin.clone(),
+                            }),
+                            MissingVars::Unknown,
+                            String::new(),
+                        ),
                     };
                     let v = finalize(var, given, missing, &ctx, &where_set, &mut self.diags);
                     scope.set_var(name, v);
                 }
                 NodeKey::Local(name) => {
-                    let Some(local) = module.locals.get(name) else { continue };
-                    let ctx = EvalCtx { scope: &scope, functions: self.functions, base_dir: &module.dir, files_read: &files };
+                    let Some(local) = module.locals.get(name) else {
+                        continue;
+                    };
+                    let ctx = EvalCtx {
+                        scope: &scope,
+                        functions: self.functions,
+                        base_dir: &module.dir,
+                        files_read: &files,
+                    };
                     let v = ctx.eval(&local.expr).unwrap_or_else(|d| {
                         self.diags.push(d);
                         Value::unknown(Type::Any)
@@ -110,8 +160,19 @@ impl<'a> Evaluator<'a> {
                     scope.set_local(name, v);
                 }
                 NodeKey::Resource(mode, t, n) => {
-                    let Some(r) = module.resources.iter().find(|r| r.mode == *mode && &r.type_name == t && &r.name == n) else { continue };
-                    let env = ResourceEnv { schemas: self.schemas, functions: self.functions, module, path: &path };
+                    let Some(r) = module
+                        .resources
+                        .iter()
+                        .find(|r| r.mode == *mode && &r.type_name == t && &r.name == n)
+                    else {
+                        continue;
+                    };
+                    let env = ResourceEnv {
+                        schemas: self.schemas,
+                        functions: self.functions,
+                        module,
+                        path: &path,
+                    };
                     let (group, value) = eval_resource(&env, r, &scope, &mut self.diags);
                     match mode {
                         Mode::Managed => scope.set_resource(t, n, value),
@@ -120,16 +181,32 @@ impl<'a> Evaluator<'a> {
                     result.resources.push(group);
                 }
                 NodeKey::Module(name) => {
-                    let Some(call) = module.module_calls.get(name) else { continue };
+                    let Some(call) = module.module_calls.get(name) else {
+                        continue;
+                    };
                     let value = match tree.children.get(name) {
-                        Some(child) => self.eval_call(call, child, &path, &scope, &module.dir, &mut result.children),
+                        Some(child) => self.eval_call(
+                            call,
+                            child,
+                            &path,
+                            &scope,
+                            &module.dir,
+                            &mut result.children,
+                        ),
                         None => Value::unknown(Type::Any),
                     };
                     scope.set_module(name, value);
                 }
                 NodeKey::Output(name) => {
-                    let Some(out) = module.outputs.get(name) else { continue };
-                    let ctx = EvalCtx { scope: &scope, functions: self.functions, base_dir: &module.dir, files_read: &files };
+                    let Some(out) = module.outputs.get(name) else {
+                        continue;
+                    };
+                    let ctx = EvalCtx {
+                        scope: &scope,
+                        functions: self.functions,
+                        base_dir: &module.dir,
+                        files_read: &files,
+                    };
                     let v = match ctx.eval(&out.value) {
                         Ok(v) => v,
                         Err(d) => {
@@ -146,7 +223,9 @@ impl<'a> Evaluator<'a> {
                             .at(out.value.span),
                         );
                     }
-                    result.outputs.insert(name.clone(), v.with_sensitive(out.sensitive));
+                    result
+                        .outputs
+                        .insert(name.clone(), v.with_sensitive(out.sensitive));
                 }
             }
             self.address_new_diags(before, &path, key);
@@ -178,7 +257,11 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Every object of the module with what it refers to; bad references are reported.
-    fn dependency_nodes(&mut self, tree: &ModuleTree, path: &ModulePath) -> Vec<(NodeKey, Span, Vec<NodeKey>)> {
+    fn dependency_nodes(
+        &mut self,
+        tree: &ModuleTree,
+        path: &ModulePath,
+    ) -> Vec<(NodeKey, Span, Vec<NodeKey>)> {
         let module = &tree.module;
         let mut nodes = Vec::new();
         for v in module.variables.values() {
@@ -186,7 +269,13 @@ impl<'a> Evaluator<'a> {
         }
         for l in module.locals.values() {
             let key = NodeKey::Local(l.name.clone());
-            let deps = self.resolve_all(&l.expr.references(), module, RefContext::default(), path, &key);
+            let deps = self.resolve_all(
+                &l.expr.references(),
+                module,
+                RefContext::default(),
+                path,
+                &key,
+            );
             nodes.push((key, l.span, deps));
         }
         for r in &module.resources {
@@ -201,8 +290,13 @@ impl<'a> Evaluator<'a> {
                 refs.extend(e.references());
             }
             let plain = self.resolve_all(&refs, module, RefContext::default(), path, &key);
-            let cx = RefContext { count: c.count.is_some(), each: c.for_each.is_some(), build: false };
-            let inputs: Vec<Reference> = c.inputs.iter().flat_map(|a| a.expr.references()).collect();
+            let cx = RefContext {
+                count: c.count.is_some(),
+                each: c.for_each.is_some(),
+                build: false,
+            };
+            let inputs: Vec<Reference> =
+                c.inputs.iter().flat_map(|a| a.expr.references()).collect();
             let mut deps = self.resolve_all(&inputs, module, cx, path, &key);
             deps.extend(plain);
             nodes.push((key, c.header_span, deps));
@@ -219,13 +313,29 @@ impl<'a> Evaluator<'a> {
         nodes
     }
 
-    fn resource_deps(&mut self, r: &Resource, module: &crate::config::model::Module, path: &ModulePath, key: &NodeKey) -> Vec<NodeKey> {
+    fn resource_deps(
+        &mut self,
+        r: &Resource,
+        module: &crate::config::model::Module,
+        path: &ModulePath,
+        key: &NodeKey,
+    ) -> Vec<NodeKey> {
         let mut refs = Vec::new();
-        for e in r.count.iter().chain(&r.for_each).chain(&r.depends_on).chain(&r.lifecycle.replace_triggered_by) {
+        for e in r
+            .count
+            .iter()
+            .chain(&r.for_each)
+            .chain(&r.depends_on)
+            .chain(&r.lifecycle.replace_triggered_by)
+        {
             refs.extend(e.references());
         }
         let mut deps = self.resolve_all(&refs, module, RefContext::default(), path, key);
-        let cx = RefContext { count: r.count.is_some(), each: r.for_each.is_some(), build: false };
+        let cx = RefContext {
+            count: r.count.is_some(),
+            each: r.for_each.is_some(),
+            build: false,
+        };
         let mut body = Vec::new();
         body_refs(&r.body, &mut body);
         deps.extend(self.resolve_all(&body, module, cx, path, key));
@@ -241,7 +351,14 @@ impl<'a> Evaluator<'a> {
         deps
     }
 
-    fn resolve_all(&mut self, refs: &[Reference], module: &crate::config::model::Module, cx: RefContext, path: &ModulePath, key: &NodeKey) -> Vec<NodeKey> {
+    fn resolve_all(
+        &mut self,
+        refs: &[Reference],
+        module: &crate::config::model::Module,
+        cx: RefContext,
+        path: &ModulePath,
+        key: &NodeKey,
+    ) -> Vec<NodeKey> {
         let mut deps = Vec::new();
         for r in refs {
             match resolve(r, module, cx) {
@@ -264,7 +381,12 @@ impl<'a> Evaluator<'a> {
         children: &mut Vec<EvaluatedModule>,
     ) -> Value {
         let files = RefCell::new(BTreeSet::new());
-        let ctx = EvalCtx { scope, functions: self.functions, base_dir: dir, files_read: &files };
+        let ctx = EvalCtx {
+            scope,
+            functions: self.functions,
+            base_dir: dir,
+            files_read: &files,
+        };
         let expansion = match expand(call.count.as_ref(), call.for_each.as_ref(), &ctx) {
             Ok(e) => e,
             Err(d) => {
@@ -297,17 +419,36 @@ impl<'a> Evaluator<'a> {
         }
         let mut outputs = Vec::new();
         for (key, names) in expansion.instances() {
-            let child_scope = ChildScope { parent: scope, names };
-            let ictx = EvalCtx { scope: &child_scope, functions: self.functions, base_dir: dir, files_read: &files };
+            let child_scope = ChildScope {
+                parent: scope,
+                names,
+            };
+            let ictx = EvalCtx {
+                scope: &child_scope,
+                functions: self.functions,
+                base_dir: dir,
+                files_read: &files,
+            };
             let mut given = BTreeMap::new();
             for a in call.inputs.iter().filter(|a| vars.contains_key(&a.name)) {
                 let value = ictx.eval(&a.expr).unwrap_or_else(|d| {
                     self.diags.push(d);
                     Value::unknown(Type::Any)
                 });
-                given.insert(a.name.clone(), Given { value, span: Some(a.expr.span), origin: format!("the module \"{}\" block", call.name) });
+                given.insert(
+                    a.name.clone(),
+                    Given {
+                        value,
+                        span: Some(a.expr.span),
+                        origin: format!("the module \"{}\" block", call.name),
+                    },
+                );
             }
-            let evaluated = self.eval_module(child, path.child(&call.name, key.clone()), Inputs::Child(given));
+            let evaluated = self.eval_module(
+                child,
+                path.child(&call.name, key.clone()),
+                Inputs::Child(given),
+            );
             let out = Value::object(evaluated.outputs.clone());
             children.push(evaluated);
             outputs.push((key, out));
@@ -315,7 +456,12 @@ impl<'a> Evaluator<'a> {
         expansion.collect(outputs)
     }
 
-    fn eval_providers(&mut self, tree: &ModuleTree, scope: &ModuleScope, files: &RefCell<BTreeSet<PathBuf>>) {
+    fn eval_providers(
+        &mut self,
+        tree: &ModuleTree,
+        scope: &ModuleScope,
+        files: &RefCell<BTreeSet<PathBuf>>,
+    ) {
         let module = &tree.module;
         for p in &module.providers {
             let Some(schema) = self.schemas.providers.get(&p.name) else {
@@ -339,8 +485,20 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if ok {
-                let ctx = EvalCtx { scope, functions: self.functions, base_dir: &module.dir, files_read: files };
-                super::body::eval_body(&ctx, &p.body, &schema.config, p.span, &format!("a provider \"{}\" block", p.name), &mut self.diags);
+                let ctx = EvalCtx {
+                    scope,
+                    functions: self.functions,
+                    base_dir: &module.dir,
+                    files_read: files,
+                };
+                super::body::eval_body(
+                    &ctx,
+                    &p.body,
+                    &schema.config,
+                    p.span,
+                    &format!("a provider \"{}\" block", p.name),
+                    &mut self.diags,
+                );
             }
         }
     }

@@ -20,8 +20,13 @@ pub struct Ordered {
 
 /// `nodes`: each object, where it is declared, and what it refers to.
 pub fn order(nodes: &[(NodeKey, Span, Vec<NodeKey>)], sources: Option<&SourceMap>) -> Ordered {
-    let mut graph: StableDiGraph<usize, ()> = StableDiGraph::with_capacity(nodes.len(), nodes.len());
-    let index: HashMap<&NodeKey, NodeIndex> = nodes.iter().enumerate().map(|(i, (k, _, _))| (k, graph.add_node(i))).collect();
+    let mut graph: StableDiGraph<usize, ()> =
+        StableDiGraph::with_capacity(nodes.len(), nodes.len());
+    let index: HashMap<&NodeKey, NodeIndex> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _, _))| (k, graph.add_node(i)))
+        .collect();
     for (key, _, deps) in nodes {
         let to = index[key];
         for d in deps {
@@ -61,8 +66,16 @@ pub fn order(nodes: &[(NodeKey, Span, Vec<NodeKey>)], sources: Option<&SourceMap
                 names.join(" -> ")
             )
         };
-        let summary = if self_loop { "Self-referential object" } else { "Cycle between objects" };
-        diagnostics.push(Diagnostic::error(summary, detail).at(*first_span).with_address(first_key.to_string()));
+        let summary = if self_loop {
+            "Self-referential object"
+        } else {
+            "Cycle between objects"
+        };
+        diagnostics.push(
+            Diagnostic::error(summary, detail)
+                .at(*first_span)
+                .with_address(first_key.to_string()),
+        );
         // Cut every edge inside the cycle so the rest can still be ordered.
         for &n in &scc {
             cyclic.push(nodes[graph[n]].0.clone());

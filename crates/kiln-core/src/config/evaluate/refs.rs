@@ -52,9 +52,17 @@ fn attr_step(r: &Reference, i: usize) -> Option<&str> {
 }
 
 /// Resolves one reference; `Ok(None)` for valid references that are not dependencies.
-pub fn resolve(r: &Reference, module: &Module, cx: RefContext) -> Result<Option<NodeKey>, Diagnostic> {
+pub fn resolve(
+    r: &Reference,
+    module: &Module,
+    cx: RefContext,
+) -> Result<Option<NodeKey>, Diagnostic> {
     let need_attr = |what: &str, example: &str| {
-        Diagnostic::error("Invalid reference", format!("A reference to {what} must be followed by a name, such as {example}.")).at(r.span)
+        Diagnostic::error(
+            "Invalid reference",
+            format!("A reference to {what} must be followed by a name, such as {example}."),
+        )
+        .at(r.span)
     };
     match r.root.as_str() {
         "var" => {
@@ -158,17 +166,46 @@ pub fn resolve(r: &Reference, module: &Module, cx: RefContext) -> Result<Option<
     }
 }
 
-fn resource(module: &Module, mode: Mode, t: &str, n: &str, r: &Reference) -> Result<Option<NodeKey>, Diagnostic> {
-    if module.resources.iter().any(|x| x.mode == mode && x.type_name == t && x.name == n) {
+fn resource(
+    module: &Module,
+    mode: Mode,
+    t: &str,
+    n: &str,
+    r: &Reference,
+) -> Result<Option<NodeKey>, Diagnostic> {
+    if module
+        .resources
+        .iter()
+        .any(|x| x.mode == mode && x.type_name == t && x.name == n)
+    {
         return Ok(Some(NodeKey::Resource(mode, t.to_string(), n.to_string())));
     }
-    let (what, prefix) = if mode == Mode::Data { ("data source", "data.") } else { ("managed resource", "") };
-    let candidates: Vec<String> = module.resources.iter().filter(|x| x.mode == mode).map(|x| format!("{prefix}{}.{}", x.type_name, x.name)).collect();
+    let (what, prefix) = if mode == Mode::Data {
+        ("data source", "data.")
+    } else {
+        ("managed resource", "")
+    };
+    let candidates: Vec<String> = module
+        .resources
+        .iter()
+        .filter(|x| x.mode == mode)
+        .map(|x| format!("{prefix}{}.{}", x.type_name, x.name))
+        .collect();
     Err(Diagnostic::error(
-        format!("Reference to undeclared {}", if mode == Mode::Data { "data source" } else { "resource" }),
+        format!(
+            "Reference to undeclared {}",
+            if mode == Mode::Data {
+                "data source"
+            } else {
+                "resource"
+            }
+        ),
         format!(
             "A {what} \"{t}\" \"{n}\" has not been declared in this module.{}",
-            did_you_mean(&format!("{prefix}{t}.{n}"), candidates.iter().map(String::as_str))
+            did_you_mean(
+                &format!("{prefix}{t}.{n}"),
+                candidates.iter().map(String::as_str)
+            )
         ),
     )
     .at(r.span))
@@ -191,7 +228,11 @@ fn body_refs_bound(body: &Body, bound: &mut Vec<String>, out: &mut Vec<Reference
             let iterator = b
                 .body
                 .attr("iterator")
-                .and_then(|a| a.expr.as_static_path().and_then(|p| p.first().map(|s| s.to_string())))
+                .and_then(|a| {
+                    a.expr
+                        .as_static_path()
+                        .and_then(|p| p.first().map(|s| s.to_string()))
+                })
                 .or_else(|| b.labels.first().cloned())
                 .unwrap_or_default();
             bound.push(iterator);
@@ -206,5 +247,9 @@ fn body_refs_bound(body: &Body, bound: &mut Vec<String>, out: &mut Vec<Reference
 }
 
 fn push_refs(e: &Expr, bound: &[String], out: &mut Vec<Reference>) {
-    out.extend(e.references().into_iter().filter(|r| !bound.contains(&r.root)));
+    out.extend(
+        e.references()
+            .into_iter()
+            .filter(|r| !bound.contains(&r.root)),
+    );
 }

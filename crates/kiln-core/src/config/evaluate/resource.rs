@@ -8,7 +8,10 @@ use super::body::eval_body;
 use super::expand::{expand, Expansion};
 use super::ResourceInstances;
 use crate::addr::ModulePath;
-use crate::config::image_blocks::{build_placeholder, communicator_schema, provisioner_schema, COMMUNICATOR_TYPES, PROVISIONER_TYPES};
+use crate::config::image_blocks::{
+    build_placeholder, communicator_schema, provisioner_schema, COMMUNICATOR_TYPES,
+    PROVISIONER_TYPES,
+};
 use crate::config::model::{Mode, Module, Resource};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::ExprKind;
@@ -24,9 +27,19 @@ pub struct ResourceEnv<'a> {
 }
 
 /// Evaluates `r`; returns its instances and the value other objects refer to.
-pub fn eval_resource(env: &ResourceEnv<'_>, r: &Resource, scope: &dyn Scope, diags: &mut Diagnostics) -> (ResourceInstances, Value) {
+pub fn eval_resource(
+    env: &ResourceEnv<'_>,
+    r: &Resource,
+    scope: &dyn Scope,
+    diags: &mut Diagnostics,
+) -> (ResourceInstances, Value) {
     let files = RefCell::new(BTreeSet::new());
-    let ctx = EvalCtx { scope, functions: env.functions, base_dir: &env.module.dir, files_read: &files };
+    let ctx = EvalCtx {
+        scope,
+        functions: env.functions,
+        base_dir: &env.module.dir,
+        files_read: &files,
+    };
     let schema = find_schema(env, r, diags);
     check_provider(env, r, diags);
     let expansion = match expand(r.count.as_ref(), r.for_each.as_ref(), &ctx) {
@@ -36,11 +49,25 @@ pub fn eval_resource(env: &ResourceEnv<'_>, r: &Resource, scope: &dyn Scope, dia
             Expansion::Unknown
         }
     };
-    let context = format!("a {} {} block", r.type_name, if r.mode == Mode::Data { "data source" } else { "resource" });
+    let context = format!(
+        "a {} {} block",
+        r.type_name,
+        if r.mode == Mode::Data {
+            "data source"
+        } else {
+            "resource"
+        }
+    );
     let mut instances = Vec::new();
     for (key, names) in expansion.instances() {
-        let child = ChildScope { parent: scope, names };
-        let ictx = EvalCtx { scope: &child, ..ctx_ref(&ctx) };
+        let child = ChildScope {
+            parent: scope,
+            names,
+        };
+        let ictx = EvalCtx {
+            scope: &child,
+            ..ctx_ref(&ctx)
+        };
         let value = match schema {
             Some(s) => eval_body(&ictx, &r.body, &s.body, r.header_span, &context, diags),
             None => Value::unknown(Type::Any),
@@ -64,20 +91,44 @@ pub fn eval_resource(env: &ResourceEnv<'_>, r: &Resource, scope: &dyn Scope, dia
 }
 
 fn ctx_ref<'a>(ctx: &EvalCtx<'a>) -> EvalCtx<'a> {
-    EvalCtx { scope: ctx.scope, functions: ctx.functions, base_dir: ctx.base_dir, files_read: ctx.files_read }
+    EvalCtx {
+        scope: ctx.scope,
+        functions: ctx.functions,
+        base_dir: ctx.base_dir,
+        files_read: ctx.files_read,
+    }
 }
 
-fn find_schema<'s>(env: &ResourceEnv<'s>, r: &Resource, diags: &mut Diagnostics) -> Option<&'s ResourceSchema> {
+fn find_schema<'s>(
+    env: &ResourceEnv<'s>,
+    r: &Resource,
+    diags: &mut Diagnostics,
+) -> Option<&'s ResourceSchema> {
     let (found, all): (Option<&ResourceSchema>, Vec<&str>) = match r.mode {
-        Mode::Managed => (env.schemas.resource(&r.type_name), env.schemas.all_resource_types().collect()),
-        Mode::Data => (env.schemas.data_source(&r.type_name), env.schemas.all_data_types().collect()),
+        Mode::Managed => (
+            env.schemas.resource(&r.type_name),
+            env.schemas.all_resource_types().collect(),
+        ),
+        Mode::Data => (
+            env.schemas.data_source(&r.type_name),
+            env.schemas.all_data_types().collect(),
+        ),
     };
     if found.is_some() {
         return found;
     }
-    let what = if r.mode == Mode::Data { "data source" } else { "resource type" };
+    let what = if r.mode == Mode::Data {
+        "data source"
+    } else {
+        "resource type"
+    };
     let detail = match env.schemas.provider_for_type(&r.type_name) {
-        Some(p) => format!("The provider \"{}\" has no {what} named \"{}\".{}", p.name, r.type_name, did_you_mean(&r.type_name, all)),
+        Some(p) => format!(
+            "The provider \"{}\" has no {what} named \"{}\".{}",
+            p.name,
+            r.type_name,
+            did_you_mean(&r.type_name, all)
+        ),
         None => {
             let providers: Vec<&str> = env.schemas.providers.keys().map(String::as_str).collect();
             format!(
@@ -88,16 +139,25 @@ fn find_schema<'s>(env: &ResourceEnv<'s>, r: &Resource, diags: &mut Diagnostics)
             )
         }
     };
-    diags.push(Diagnostic::error(format!("Invalid {what}"), detail).at(r.header_span).with_address(env.path.join(r.address())));
+    diags.push(
+        Diagnostic::error(format!("Invalid {what}"), detail)
+            .at(r.header_span)
+            .with_address(env.path.join(r.address())),
+    );
     None
 }
 
 fn check_provider(env: &ResourceEnv<'_>, r: &Resource, diags: &mut Diagnostics) {
-    let Some((addr, span)) = &r.provider else { return };
+    let Some((addr, span)) = &r.provider else {
+        return;
+    };
     let mut parts = addr.splitn(2, '.');
     let name = parts.next().unwrap_or_default();
     let alias = parts.next();
-    let implied = env.schemas.provider_for_type(&r.type_name).map(|p| p.name.as_str());
+    let implied = env
+        .schemas
+        .provider_for_type(&r.type_name)
+        .map(|p| p.name.as_str());
     if implied.is_some_and(|p| p != name) {
         diags.push(
             Diagnostic::error(
@@ -109,7 +169,12 @@ fn check_provider(env: &ResourceEnv<'_>, r: &Resource, diags: &mut Diagnostics) 
         return;
     }
     if let Some(alias) = alias {
-        if !env.module.providers.iter().any(|p| p.name == name && p.alias.as_deref() == Some(alias)) {
+        if !env
+            .module
+            .providers
+            .iter()
+            .any(|p| p.name == name && p.alias.as_deref() == Some(alias))
+        {
             diags.push(
                 Diagnostic::error(
                     "Provider configuration not present",
@@ -121,11 +186,21 @@ fn check_provider(env: &ResourceEnv<'_>, r: &Resource, diags: &mut Diagnostics) 
     }
 }
 
-fn check_image_blocks(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalCtx<'_>, value: &Value, diags: &mut Diagnostics) {
+fn check_image_blocks(
+    r: &Resource,
+    schema: Option<&ResourceSchema>,
+    ctx: &EvalCtx<'_>,
+    value: &Value,
+    diags: &mut Diagnostics,
+) {
     let is_image = schema.is_some_and(|s| s.kind == ResourceKind::Image);
     if !is_image {
         if schema.is_some() {
-            let what = r.provisioners.first().map(|p| p.span).or(r.communicator.as_ref().map(|c| c.span));
+            let what = r
+                .provisioners
+                .first()
+                .map(|p| p.span)
+                .or(r.communicator.as_ref().map(|c| c.span));
             if let Some(span) = what {
                 diags.push(
                     Diagnostic::error(
@@ -138,30 +213,66 @@ fn check_image_blocks(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalC
         }
         return;
     }
-    let names = vec![("build".to_string(), build_placeholder()), ("self".to_string(), value.clone())];
-    let child = ChildScope { parent: ctx.scope, names };
-    let bctx = EvalCtx { scope: &child, ..ctx_ref(ctx) };
+    let names = vec![
+        ("build".to_string(), build_placeholder()),
+        ("self".to_string(), value.clone()),
+    ];
+    let child = ChildScope {
+        parent: ctx.scope,
+        names,
+    };
+    let bctx = EvalCtx {
+        scope: &child,
+        ..ctx_ref(ctx)
+    };
     if let Some(c) = &r.communicator {
         match communicator_schema(&c.kind) {
             Some(s) => {
-                eval_body(&bctx, &c.body, &s, c.span, &format!("a \"{}\" communicator block", c.kind), diags);
+                eval_body(
+                    &bctx,
+                    &c.body,
+                    &s,
+                    c.span,
+                    &format!("a \"{}\" communicator block", c.kind),
+                    diags,
+                );
             }
             None => diags.push(
-                Diagnostic::error("Unknown communicator type", format!("There is no communicator \"{}\"; use one of: {}.{}", c.kind, COMMUNICATOR_TYPES.join(", "), did_you_mean(&c.kind, COMMUNICATOR_TYPES)))
-                    .at(c.span),
+                Diagnostic::error(
+                    "Unknown communicator type",
+                    format!(
+                        "There is no communicator \"{}\"; use one of: {}.{}",
+                        c.kind,
+                        COMMUNICATOR_TYPES.join(", "),
+                        did_you_mean(&c.kind, COMMUNICATOR_TYPES)
+                    ),
+                )
+                .at(c.span),
             ),
         }
     }
     for p in &r.provisioners {
         match provisioner_schema(&p.kind) {
             Some(s) => {
-                let v = eval_body(&bctx, &p.body, &s, p.span, &format!("a \"{}\" provisioner block", p.kind), diags);
+                let v = eval_body(
+                    &bctx,
+                    &p.body,
+                    &s,
+                    p.span,
+                    &format!("a \"{}\" provisioner block", p.kind),
+                    diags,
+                );
                 check_provisioner_sources(&p.kind, &v, p.span, diags);
             }
             None => diags.push(
                 Diagnostic::error(
                     "Unknown provisioner type",
-                    format!("There is no provisioner \"{}\"; use one of: {}.{}", p.kind, PROVISIONER_TYPES.join(", "), did_you_mean(&p.kind, PROVISIONER_TYPES)),
+                    format!(
+                        "There is no provisioner \"{}\"; use one of: {}.{}",
+                        p.kind,
+                        PROVISIONER_TYPES.join(", "),
+                        did_you_mean(&p.kind, PROVISIONER_TYPES)
+                    ),
                 )
                 .at(p.span),
             ),
@@ -171,11 +282,26 @@ fn check_image_blocks(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalC
 
 /// A shell provisioner needs exactly one of inline / script / scripts; a file provisioner
 /// one of source / content.
-fn check_provisioner_sources(kind: &str, v: &Value, span: crate::source::Span, diags: &mut Diagnostics) {
-    let set = |k: &str| v.as_map().and_then(|m| m.get(k)).is_some_and(|x| !x.is_null());
+fn check_provisioner_sources(
+    kind: &str,
+    v: &Value,
+    span: crate::source::Span,
+    diags: &mut Diagnostics,
+) {
+    let set = |k: &str| {
+        v.as_map()
+            .and_then(|m| m.get(k))
+            .is_some_and(|x| !x.is_null())
+    };
     let (keys, what): (&[&str], &str) = match kind {
-        "shell" | "powershell" => (&["inline", "script", "scripts"], "inline, script or scripts"),
-        "shell-local" => (&["inline", "script", "scripts", "command"], "inline, script, scripts or command"),
+        "shell" | "powershell" => (
+            &["inline", "script", "scripts"],
+            "inline, script or scripts",
+        ),
+        "shell-local" => (
+            &["inline", "script", "scripts", "command"],
+            "inline, script, scripts or command",
+        ),
         "file" => (&["source", "content"], "source or content"),
         _ => return,
     };
@@ -191,12 +317,26 @@ fn check_provisioner_sources(kind: &str, v: &Value, span: crate::source::Span, d
     }
 }
 
-fn check_lifecycle(r: &Resource, schema: Option<&ResourceSchema>, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) {
+fn check_lifecycle(
+    r: &Resource,
+    schema: Option<&ResourceSchema>,
+    ctx: &EvalCtx<'_>,
+    diags: &mut Diagnostics,
+) {
     let lc = &r.lifecycle;
-    for e in [&lc.create_before_destroy, &lc.prevent_destroy].into_iter().flatten() {
+    for e in [&lc.create_before_destroy, &lc.prevent_destroy]
+        .into_iter()
+        .flatten()
+    {
         match ctx.eval(e) {
             Ok(v) if v.as_bool().is_some() => {}
-            Ok(_) => diags.push(Diagnostic::error("Invalid lifecycle setting", "create_before_destroy and prevent_destroy must be true or false.").at(e.span)),
+            Ok(_) => diags.push(
+                Diagnostic::error(
+                    "Invalid lifecycle setting",
+                    "create_before_destroy and prevent_destroy must be true or false.",
+                )
+                .at(e.span),
+            ),
             Err(d) => diags.push(d),
         }
     }

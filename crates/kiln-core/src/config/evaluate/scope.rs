@@ -58,12 +58,22 @@ impl ModuleScope {
     }
 
     pub fn set_resource(&mut self, type_name: &str, name: &str, v: Value) {
-        insert(self.resources.entry(type_name.to_string()).or_insert_with(empty), name, v);
+        insert(
+            self.resources
+                .entry(type_name.to_string())
+                .or_insert_with(empty),
+            name,
+            v,
+        );
     }
 
     pub fn set_data(&mut self, type_name: &str, name: &str, v: Value) {
         if let Kind::Object(m) = &mut self.data.kind {
-            insert(m.entry(type_name.to_string()).or_insert_with(empty), name, v);
+            insert(
+                m.entry(type_name.to_string()).or_insert_with(empty),
+                name,
+                v,
+            );
         }
     }
 

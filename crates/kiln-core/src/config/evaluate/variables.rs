@@ -28,7 +28,12 @@ pub enum MissingVars {
 }
 
 /// Turns a root input into a value, parsing command-line text by the variable's type.
-pub fn given_from_input(input: &InputValue, var: &Variable, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) -> Option<Given> {
+pub fn given_from_input(
+    input: &InputValue,
+    var: &Variable,
+    ctx: &EvalCtx<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Given> {
     let origin = match &input.source {
         InputSource::Environment => format!("the environment variable KILN_VAR_{}", input.name),
         InputSource::File(p) => p.display().to_string(),
@@ -44,7 +49,9 @@ pub fn given_from_input(input: &InputValue, var: &Variable, ctx: &EvalCtx<'_>, d
         },
         // Primitive types take the text as written (as Terraform does), so that
         // --var name=web-1 needs no quotes; structured types parse it as HCL.
-        RawInput::Text { text, span } if var.ty.is_primitive() || var.ty == Type::Any => (Value::string(text.clone()), *span),
+        RawInput::Text { text, span } if var.ty.is_primitive() || var.ty == Type::Any => {
+            (Value::string(text.clone()), *span)
+        }
         RawInput::Text { text, span } => match crate::lang::parse_expr(text, span.file) {
             Ok(e) => match ctx.eval(&e) {
                 Ok(v) => (v, *span),
@@ -62,15 +69,30 @@ pub fn given_from_input(input: &InputValue, var: &Variable, ctx: &EvalCtx<'_>, d
             }
         },
     };
-    Some(Given { value, span: Some(span), origin })
+    Some(Given {
+        value,
+        span: Some(span),
+        origin,
+    })
 }
 
 /// Final value of `var` given `given` (None: nothing was set).
-pub fn finalize(var: &Variable, given: Option<Given>, missing: MissingVars, ctx: &EvalCtx<'_>, where_set: &str, diags: &mut Diagnostics) -> Value {
+pub fn finalize(
+    var: &Variable,
+    given: Option<Given>,
+    missing: MissingVars,
+    ctx: &EvalCtx<'_>,
+    where_set: &str,
+    diags: &mut Diagnostics,
+) -> Value {
     let (mut value, span, origin) = match given {
         Some(g) => (g.value, g.span, g.origin),
         None => match eval_default(var, ctx, diags) {
-            Some(v) => (v, var.default.as_ref().map(|d| d.span), "its default".to_string()),
+            Some(v) => (
+                v,
+                var.default.as_ref().map(|d| d.span),
+                "its default".to_string(),
+            ),
             None => {
                 if missing == MissingVars::Error {
                     diags.push(
@@ -103,7 +125,10 @@ pub fn finalize(var: &Variable, given: Option<Given>, missing: MissingVars, ctx:
             diags.push(
                 Diagnostic::error(
                     "Invalid value for variable",
-                    format!("The value for var.{} from {origin} is not suitable for its type {}: {e}.", var.name, var.ty),
+                    format!(
+                        "The value for var.{} from {origin} is not suitable for its type {}: {e}.",
+                        var.name, var.ty
+                    ),
                 )
                 .at(span.unwrap_or(var.span))
                 .with_context(var.span),
@@ -120,7 +145,13 @@ pub fn finalize(var: &Variable, given: Option<Given>, missing: MissingVars, ctx:
 fn eval_default(var: &Variable, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) -> Option<Value> {
     let d = var.default.as_ref()?;
     if let Some(r) = d.references().first() {
-        diags.push(Diagnostic::error("Variables not allowed", "A variable's default value must be a constant: references are not allowed here.").at(r.span));
+        diags.push(
+            Diagnostic::error(
+                "Variables not allowed",
+                "A variable's default value must be a constant: references are not allowed here.",
+            )
+            .at(r.span),
+        );
         return Some(Value::unknown(var.ty.clone()));
     }
     match ctx.eval(d) {
@@ -132,12 +163,26 @@ fn eval_default(var: &Variable, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) -> O
     }
 }
 
-fn validate(var: &Variable, value: &Value, span: Option<Span>, ctx: &EvalCtx<'_>, diags: &mut Diagnostics) {
+fn validate(
+    var: &Variable,
+    value: &Value,
+    span: Option<Span>,
+    ctx: &EvalCtx<'_>,
+    diags: &mut Diagnostics,
+) {
     if var.validations.is_empty() {
         return;
     }
-    let scope = MapScope::new().with("var", Value::object_from([(var.name.clone(), value.clone())]));
-    let vctx = EvalCtx { scope: &scope, functions: ctx.functions, base_dir: ctx.base_dir, files_read: ctx.files_read };
+    let scope = MapScope::new().with(
+        "var",
+        Value::object_from([(var.name.clone(), value.clone())]),
+    );
+    let vctx = EvalCtx {
+        scope: &scope,
+        functions: ctx.functions,
+        base_dir: ctx.base_dir,
+        files_read: ctx.files_read,
+    };
     for rule in &var.validations {
         let ok = match vctx.eval(&rule.condition) {
             Ok(v) => v,
@@ -150,8 +195,13 @@ fn validate(var: &Variable, value: &Value, span: Option<Span>, ctx: &EvalCtx<'_>
             Some(true) => {}
             Some(false) => {
                 let message = match vctx.eval(&rule.error_message) {
-                    Ok(m) if m.sensitive => "(the error message is hidden: it refers to a sensitive value)".to_string(),
-                    Ok(m) => m.as_str().map(str::to_string).unwrap_or_else(|| "validation failed".into()),
+                    Ok(m) if m.sensitive => {
+                        "(the error message is hidden: it refers to a sensitive value)".to_string()
+                    }
+                    Ok(m) => m
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| "validation failed".into()),
                     Err(d) => {
                         diags.push(d);
                         continue;
@@ -165,8 +215,14 @@ fn validate(var: &Variable, value: &Value, span: Option<Span>, ctx: &EvalCtx<'_>
             }
             None if !ok.is_known() => {}
             None => diags.push(
-                Diagnostic::error("Invalid validation result", format!("The validation condition must be true or false, but it produced {}.", ok.type_name()))
-                    .at(rule.condition.span),
+                Diagnostic::error(
+                    "Invalid validation result",
+                    format!(
+                        "The validation condition must be true or false, but it produced {}.",
+                        ok.type_name()
+                    ),
+                )
+                .at(rule.condition.span),
             ),
         }
     }

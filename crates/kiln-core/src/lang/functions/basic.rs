@@ -6,10 +6,30 @@ use crate::lang::value::{Kind, Value};
 
 pub fn specs() -> Vec<FuncSpec> {
     vec![
-        FuncSpec::new("upper", vec![Param::new("str", Type::String)], Type::String, upper),
-        FuncSpec::new("lower", vec![Param::new("str", Type::String)], Type::String, lower),
-        FuncSpec::new("length", vec![Param::new("value", Type::Any).unknowns()], Type::Number, length),
-        FuncSpec::new("file", vec![Param::new("path", Type::String)], Type::String, file),
+        FuncSpec::new(
+            "upper",
+            vec![Param::new("str", Type::String)],
+            Type::String,
+            upper,
+        ),
+        FuncSpec::new(
+            "lower",
+            vec![Param::new("str", Type::String)],
+            Type::String,
+            lower,
+        ),
+        FuncSpec::new(
+            "length",
+            vec![Param::new("value", Type::Any).unknowns()],
+            Type::Number,
+            length,
+        ),
+        FuncSpec::new(
+            "file",
+            vec![Param::new("path", Type::String)],
+            Type::String,
+            file,
+        ),
     ]
 }
 
@@ -32,16 +52,31 @@ fn length(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
         Kind::String(s) => s.chars().count(),
         Kind::List(x) | Kind::Tuple(x) | Kind::Set(x) => x.len(),
         Kind::Map(m) | Kind::Object(m) => m.len(),
-        _ => return Err(FuncError::arg(0, format!("a collection or string is required, but have {}", v.type_name()))),
+        _ => {
+            return Err(FuncError::arg(
+                0,
+                format!(
+                    "a collection or string is required, but have {}",
+                    v.type_name()
+                ),
+            ))
+        }
     };
     Ok(Value::int(n as i64))
 }
 
 fn file(ctx: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
     let path = ctx.resolve(string_arg(&args, 0));
-    let bytes = std::fs::read(&path).map_err(|e| FuncError::arg(0, format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| FuncError::arg(0, format!("cannot read {}: {e}", path.display())))?;
     ctx.record_read(&path);
-    String::from_utf8(bytes)
-        .map(Value::string)
-        .map_err(|_| FuncError::arg(0, format!("{} is not valid UTF-8; use filebase64 for binary files", path.display())))
+    String::from_utf8(bytes).map(Value::string).map_err(|_| {
+        FuncError::arg(
+            0,
+            format!(
+                "{} is not valid UTF-8; use filebase64 for binary files",
+                path.display()
+            ),
+        )
+    })
 }

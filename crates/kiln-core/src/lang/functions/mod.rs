@@ -160,7 +160,13 @@ impl Functions {
 }
 
 /// Calls a function with evaluated arguments, applying the shared rules.
-pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Span], call_span: Span) -> Result<Value, Diagnostic> {
+pub fn invoke(
+    spec: &FuncSpec,
+    ctx: &FuncCtx<'_>,
+    args: Vec<Value>,
+    spans: &[Span],
+    call_span: Span,
+) -> Result<Value, Diagnostic> {
     let fixed = spec.params.len();
     if args.len() < fixed {
         let missing = &spec.params[args.len()];
@@ -169,7 +175,11 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
             format!(
                 "Function \"{}\" expects {}{} argument(s). Missing value for \"{}\".",
                 spec.name,
-                if spec.variadic.is_some() { "at least " } else { "" },
+                if spec.variadic.is_some() {
+                    "at least "
+                } else {
+                    ""
+                },
                 fixed,
                 missing.name
             ),
@@ -179,19 +189,29 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
     if args.len() > fixed && spec.variadic.is_none() {
         return Err(Diagnostic::error(
             "Too many function arguments",
-            format!("Function \"{}\" expects only {} argument(s).", spec.name, fixed),
+            format!(
+                "Function \"{}\" expects only {} argument(s).",
+                spec.name, fixed
+            ),
         )
         .at(spans.get(fixed).copied().unwrap_or(call_span)));
     }
     let sensitive = args.iter().any(Value::contains_sensitive);
     let mut converted = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
-        let param = spec.params.get(i).or(spec.variadic.as_ref()).unwrap_or(&spec.params[0]);
+        let param = spec
+            .params
+            .get(i)
+            .or(spec.variadic.as_ref())
+            .unwrap_or(&spec.params[0]);
         let span = spans.get(i).copied().unwrap_or(call_span);
         if arg.is_null() && !param.allow_null {
             return Err(Diagnostic::error(
                 "Invalid function argument",
-                format!("Invalid value for \"{}\" parameter: argument must not be null.", param.name),
+                format!(
+                    "Invalid value for \"{}\" parameter: argument must not be null.",
+                    param.name
+                ),
             )
             .at(span));
         }
@@ -210,15 +230,34 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
     match (spec.call)(ctx, converted) {
         Ok(v) => Ok(v.with_sensitive(sensitive)),
         Err(e) => {
-            let span = e.arg.and_then(|i| spans.get(i).copied()).unwrap_or(call_span);
-            let detail = match e.arg.and_then(|i| spec.params.get(i).or(spec.variadic.as_ref())) {
+            let span = e
+                .arg
+                .and_then(|i| spans.get(i).copied())
+                .unwrap_or(call_span);
+            let detail = match e
+                .arg
+                .and_then(|i| spec.params.get(i).or(spec.variadic.as_ref()))
+            {
                 Some(p) => format!("Invalid value for \"{}\" parameter: {}", p.name, e.message),
                 None => format!("Call to function \"{}\" failed: {}", spec.name, e.message),
             };
-            let summary = if e.arg.is_some() { "Invalid function argument" } else { "Error in function call" };
+            let summary = if e.arg.is_some() {
+                "Invalid function argument"
+            } else {
+                "Error in function call"
+            };
             // Never echo a sensitive argument back in an error message.
-            let detail = if sensitive { format!("Call to function \"{}\" failed (details hidden: an argument is sensitive).", spec.name) } else { detail };
-            Err(Diagnostic::error(summary, detail).at(span).with_context(call_span))
+            let detail = if sensitive {
+                format!(
+                    "Call to function \"{}\" failed (details hidden: an argument is sensitive).",
+                    spec.name
+                )
+            } else {
+                detail
+            };
+            Err(Diagnostic::error(summary, detail)
+                .at(span)
+                .with_context(call_span))
         }
     }
 }

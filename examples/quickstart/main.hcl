@@ -1,0 +1,53 @@
+# Kiln quickstart. Today it shows the language: `kiln validate` checks it and
+# `kiln console` evaluates against it. With the engine and the qemu provider it becomes
+# a base image, an app image chained on it, a network, a firewall and two VMs.
+
+kiln {
+  required_version = ">= 0.1"
+}
+
+variable "app_version" {
+  type        = string
+  default     = "1.0.0"
+  description = "Version shown by the app's page."
+
+  validation {
+    condition     = length(var.app_version) > 0
+    error_message = "app_version must not be empty."
+  }
+}
+
+variable "servers" {
+  type    = map(object({ memory = optional(number, 256), role = string }))
+  default = {
+    web1 = { role = "web" }
+    web2 = { role = "web", memory = 512 }
+  }
+}
+
+locals {
+  page = <<-EOT
+    <h1>Hello from Kiln</h1>
+    <p>version ${var.app_version}</p>
+  EOT
+}
+
+# A file on this machine, one per server: what each server would be told at boot.
+resource "local_file" "boot" {
+  for_each = var.servers
+  filename = "${path.module}/out/${each.key}.env"
+  content  = "ROLE=${each.value.role}\nMEMORY=${each.value.memory}\n"
+}
+
+resource "kiln_data" "release" {
+  input            = { version = var.app_version, servers = [for name, s in var.servers : name] }
+  triggers_replace = var.app_version
+}
+
+output "boot_files" {
+  value = [for f in local_file.boot : f.filename]
+}
+
+output "release" {
+  value = kiln_data.release.input
+}
