@@ -16,7 +16,7 @@ use crate::ui;
 
 pub fn run(args: ConsoleArgs) -> u8 {
     let no_color = args.config.no_color;
-    let mut loaded = match super::load::load(&args.config, MissingVars::Error) {
+    let mut loaded = match super::load::load(&args.config, MissingVars::Error, true) {
         Ok(l) => l,
         Err(d) => {
             ui::print_diagnostics(&SourceMap::new(), &d, no_color);

@@ -1,12 +1,14 @@
 //! Shared by commands that read a configuration: turns `ConfigArgs` into load options.
 
-use kiln_core::config::{load_configuration, CliInput, LoadOptions, Loaded, MissingVars};
+use kiln_core::config::{load_configuration_with, CliInput, LoadOptions, Loaded, MissingVars};
 use kiln_core::diag::{Diagnostic, Diagnostics};
 use kiln_core::lang::Functions;
 
 use crate::cli::{ConfigArgs, OrderedInput};
 
-pub fn load(args: &ConfigArgs, missing_vars: MissingVars) -> Result<Loaded, Diagnostics> {
+/// Loads and evaluates; `read_data` reads data sources (console) instead of leaving their
+/// results unknown (validate).
+pub fn load(args: &ConfigArgs, missing_vars: MissingVars, read_data: bool) -> Result<Loaded, Diagnostics> {
     let mut bad = Diagnostics::new();
     let cli_inputs: Vec<CliInput> = args
         .ordered_inputs
@@ -35,12 +37,11 @@ pub fn load(args: &ConfigArgs, missing_vars: MissingVars) -> Result<Loaded, Diag
         env: crate::ui::environment(),
         cli_inputs,
         missing_vars,
+        read_data,
     };
-    Ok(load_configuration(
-        &opts,
-        &crate::providers::schemas(),
-        &Functions::standard(),
-    ))
+    let schemas = crate::providers::schemas();
+    let reader = crate::providers::AllData;
+    Ok(load_configuration_with(&opts, &schemas, &Functions::standard(), Some(&reader)))
 }
 
 fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {

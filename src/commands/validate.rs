@@ -10,7 +10,7 @@ use crate::ui;
 pub fn run(args: ValidateArgs) -> u8 {
     // Validation checks the configuration, not the inputs of one run: unset variables
     // are unknown here, as in `terraform validate`.
-    let loaded = match super::load::load(&args.config, MissingVars::Unknown) {
+    let loaded = match super::load::load(&args.config, MissingVars::Unknown, false) {
         Ok(l) => l,
         Err(diags) => {
             let sources = SourceMap::new();

@@ -16,5 +16,6 @@ pub mod diag;
 pub mod diag_render;
 pub mod fmt;
 pub mod lang;
+pub mod provider;
 pub mod schema;
 pub mod source;

@@ -33,6 +33,8 @@ pub struct LoadOptions {
     pub env: Vec<(String, String)>,
     pub cli_inputs: Vec<CliInput>,
     pub missing_vars: MissingVars,
+    /// Whether data sources are read (plan, console) or left unknown (validate).
+    pub read_data: bool,
 }
 
 /// A loaded and evaluated configuration with all its diagnostics.
@@ -45,7 +47,22 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
-pub fn load_configuration(opts: &LoadOptions, schemas: &Schemas, functions: &Functions) -> Loaded {
+pub fn load_configuration(
+    opts: &LoadOptions,
+    schemas: &Schemas,
+    functions: &Functions,
+) -> Loaded {
+    load_configuration_with(opts, schemas, functions, None)
+}
+
+/// Like [`load_configuration`], reading data sources through `data_reader` when
+/// `opts.read_data` is set.
+pub fn load_configuration_with(
+    opts: &LoadOptions,
+    schemas: &Schemas,
+    functions: &Functions,
+    data_reader: Option<&dyn crate::provider::DataReader>,
+) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
@@ -72,6 +89,7 @@ pub fn load_configuration(opts: &LoadOptions, schemas: &Schemas, functions: &Fun
         opts.cwd.clone(),
     );
     ev.missing_vars = opts.missing_vars;
+    ev.data_reader = data_reader.filter(|_| opts.read_data);
     let evaluated = ev.evaluate(&tree, &inputs);
     diagnostics.extend(ev.diags);
     Loaded {

@@ -19,6 +19,7 @@ use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::Reference;
 use crate::lang::scope::ChildScope;
 use crate::lang::{EvalCtx, Functions, Type, Value};
+use crate::provider::DataReader;
 use crate::schema::Schemas;
 use crate::source::{SourceMap, Span};
 
@@ -29,6 +30,9 @@ pub struct Evaluator<'a> {
     pub root_dir: PathBuf,
     pub cwd: PathBuf,
     pub missing_vars: MissingVars,
+    /// Reads data sources whose configuration is known; `None` leaves their computed
+    /// attributes unknown (as `kiln validate` does).
+    pub data_reader: Option<&'a dyn DataReader>,
     pub diags: Diagnostics,
 }
 
@@ -49,6 +53,7 @@ impl<'a> Evaluator<'a> {
             root_dir,
             cwd,
             missing_vars: MissingVars::Error,
+            data_reader: None,
             diags: Diagnostics::new(),
         }
     }
@@ -172,6 +177,7 @@ impl<'a> Evaluator<'a> {
                         functions: self.functions,
                         module,
                         path: &path,
+                        data_reader: self.data_reader,
                     };
                     let (group, value) = eval_resource(&env, r, &scope, &mut self.diags);
                     match mode {

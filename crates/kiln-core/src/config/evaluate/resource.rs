@@ -17,6 +17,7 @@ use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::ExprKind;
 use crate::lang::scope::ChildScope;
 use crate::lang::{EvalCtx, Functions, Scope, Type, Value};
+use crate::provider::DataReader;
 use crate::schema::{ResourceKind, ResourceSchema, Schemas};
 
 pub struct ResourceEnv<'a> {
@@ -24,6 +25,7 @@ pub struct ResourceEnv<'a> {
     pub functions: &'a Functions,
     pub module: &'a Module,
     pub path: &'a ModulePath,
+    pub data_reader: Option<&'a dyn DataReader>,
 }
 
 /// Evaluates `r`; returns its instances and the value other objects refer to.
@@ -73,6 +75,10 @@ pub fn eval_resource(
             None => Value::unknown(Type::Any),
         };
         check_image_blocks(r, schema, &ictx, &value, diags);
+        let value = match (r.mode, schema, env.data_reader) {
+            (Mode::Data, Some(s), Some(reader)) => read_data(env, reader, r, s, value, diags),
+            _ => value,
+        };
         instances.push((key, value));
     }
     check_lifecycle(r, schema, &ctx, diags);
@@ -88,6 +94,43 @@ pub fn eval_resource(
         files_read: files.into_inner(),
     };
     (group, value)
+}
+
+/// Reads a data source when everything configured is known (as a plan does); otherwise
+/// its computed attributes stay unknown until apply.
+fn read_data(
+    env: &ResourceEnv<'_>,
+    reader: &dyn DataReader,
+    r: &Resource,
+    schema: &ResourceSchema,
+    value: Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Some(all) = value.as_map() else {
+        return value;
+    };
+    let config: std::collections::BTreeMap<String, Value> = all
+        .iter()
+        .filter(|(k, _)| schema.body.attributes.get(*k).is_some_and(|a| a.settable()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let config = Value::object(config);
+    if !config.is_wholly_known() {
+        return value;
+    }
+    match reader.read_data(&r.type_name, &config, &env.module.dir) {
+        Ok(v) => v,
+        Err(msg) => {
+            diags.push(
+                Diagnostic::error(
+                    "Error reading data source",
+                    format!("Reading {} failed: {msg}", env.path.join(r.address())),
+                )
+                .at(r.header_span),
+            );
+            value
+        }
+    }
 }
 
 fn ctx_ref<'a>(ctx: &EvalCtx<'a>) -> EvalCtx<'a> {
