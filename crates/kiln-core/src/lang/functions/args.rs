@@ -1,47 +1,50 @@
-//! A first handful of functions, also the pattern for the rest of the catalogue.
+//! Small accessors shared by function bodies: arguments arrive already converted to their
+//! parameter types, so these only unpack them, never panicking on a surprise.
 
-use super::{FuncCtx, FuncError, FuncResult, FuncSpec, Param};
-use crate::lang::types::Type;
-use crate::lang::value::{Kind, Value};
+use super::FuncError;
+use crate::lang::number::Number;
+use crate::lang::value::Value;
 
-pub fn specs() -> Vec<FuncSpec> {
-    vec![
-        FuncSpec::new("upper", vec![Param::new("str", Type::String)], Type::String, upper),
-        FuncSpec::new("lower", vec![Param::new("str", Type::String)], Type::String, lower),
-        FuncSpec::new("length", vec![Param::new("value", Type::Any).unknowns()], Type::Number, length),
-        FuncSpec::new("file", vec![Param::new("path", Type::String)], Type::String, file),
-    ]
-}
-
-fn string_arg(args: &[Value], i: usize) -> &str {
+/// The string argument at `i` ("" if absent or not a string; `invoke` converted it).
+pub fn str_at(args: &[Value], i: usize) -> &str {
     args.get(i).and_then(Value::as_str).unwrap_or_default()
 }
 
-fn upper(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
-    Ok(Value::string(string_arg(&args, 0).to_uppercase()))
+/// The number argument at `i`.
+pub fn num_at(args: &[Value], i: usize) -> Result<Number, FuncError> {
+    args.get(i)
+        .and_then(Value::as_number)
+        .ok_or_else(|| FuncError::arg(i, "a number is required"))
 }
 
-fn lower(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
-    Ok(Value::string(string_arg(&args, 0).to_lowercase()))
+/// The number argument at `i`, which must be a whole number.
+pub fn int_at(args: &[Value], i: usize) -> Result<i64, FuncError> {
+    let n = num_at(args, i)?;
+    n.as_i64()
+        .ok_or_else(|| FuncError::arg(i, format!("a whole number is required, but have {n}")))
 }
 
-fn length(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
-    let v = &args[0];
-    let n = match &v.kind {
-        Kind::Unknown(_) => return Ok(Value::unknown(Type::Number)),
-        Kind::String(s) => s.chars().count(),
-        Kind::List(x) | Kind::Tuple(x) | Kind::Set(x) => x.len(),
-        Kind::Map(m) | Kind::Object(m) => m.len(),
-        _ => return Err(FuncError::arg(0, format!("a collection or string is required, but have {}", v.type_name()))),
-    };
-    Ok(Value::int(n as i64))
+/// The elements of the sequence argument at `i` (empty if it is not one).
+pub fn seq_at(args: &[Value], i: usize) -> &[Value] {
+    args.get(i).and_then(Value::as_seq).unwrap_or_default()
 }
 
-fn file(ctx: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
-    let path = ctx.resolve(string_arg(&args, 0));
-    let bytes = std::fs::read(&path).map_err(|e| FuncError::arg(0, format!("cannot read {}: {e}", path.display())))?;
-    ctx.record_read(&path);
-    String::from_utf8(bytes)
-        .map(Value::string)
-        .map_err(|_| FuncError::arg(0, format!("{} is not valid UTF-8; use filebase64 for binary files", path.display())))
+/// The argument at `i`, or null.
+pub fn arg(args: &[Value], i: usize) -> &Value {
+    args.get(i).unwrap_or(&Value::NULL)
+}
+
+/// Lowercase hexadecimal, as the hash functions print digests.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A list of strings (the common result of string-splitting functions).
+pub fn string_list(items: impl IntoIterator<Item = String>) -> Value {
+    Value::list(items.into_iter().map(Value::string).collect())
 }

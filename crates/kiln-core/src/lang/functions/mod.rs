@@ -18,7 +18,23 @@ use super::value::Value;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-mod basic;
+mod args;
+mod collection;
+mod conversion;
+mod datetime;
+mod encoding;
+mod filesystem;
+mod format;
+mod glob;
+mod hash;
+mod maps;
+mod net;
+mod numeric;
+mod paths;
+mod sets;
+mod string;
+mod template;
+mod yaml;
 
 /// What a function may use besides its arguments.
 pub struct FuncCtx<'a> {
@@ -140,7 +156,21 @@ impl Functions {
         let mut f = Functions {
             map: HashMap::new(),
         };
-        for spec in basic::specs() {
+        let families = [
+            string::specs(),
+            format::specs(),
+            numeric::specs(),
+            collection::specs(),
+            maps::specs(),
+            sets::specs(),
+            conversion::specs(),
+            encoding::specs(),
+            filesystem::specs(),
+            hash::specs(),
+            net::specs(),
+            datetime::specs(),
+        ];
+        for spec in families.into_iter().flatten() {
             f.add(spec);
         }
         f
@@ -160,7 +190,13 @@ impl Functions {
 }
 
 /// Calls a function with evaluated arguments, applying the shared rules.
-pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Span], call_span: Span) -> Result<Value, Diagnostic> {
+pub fn invoke(
+    spec: &FuncSpec,
+    ctx: &FuncCtx<'_>,
+    args: Vec<Value>,
+    spans: &[Span],
+    call_span: Span,
+) -> Result<Value, Diagnostic> {
     let fixed = spec.params.len();
     if args.len() < fixed {
         let missing = &spec.params[args.len()];
@@ -169,7 +205,11 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
             format!(
                 "Function \"{}\" expects {}{} argument(s). Missing value for \"{}\".",
                 spec.name,
-                if spec.variadic.is_some() { "at least " } else { "" },
+                if spec.variadic.is_some() {
+                    "at least "
+                } else {
+                    ""
+                },
                 fixed,
                 missing.name
             ),
@@ -179,19 +219,28 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
     if args.len() > fixed && spec.variadic.is_none() {
         return Err(Diagnostic::error(
             "Too many function arguments",
-            format!("Function \"{}\" expects only {} argument(s).", spec.name, fixed),
+            format!(
+                "Function \"{}\" expects only {} argument(s).",
+                spec.name, fixed
+            ),
         )
         .at(spans.get(fixed).copied().unwrap_or(call_span)));
     }
     let sensitive = args.iter().any(Value::contains_sensitive);
     let mut converted = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
-        let param = spec.params.get(i).or(spec.variadic.as_ref()).unwrap_or(&spec.params[0]);
+        // The arity checks above guarantee a parameter; `else` only guards against panics.
+        let Some(param) = spec.params.get(i).or(spec.variadic.as_ref()) else {
+            break;
+        };
         let span = spans.get(i).copied().unwrap_or(call_span);
         if arg.is_null() && !param.allow_null {
             return Err(Diagnostic::error(
                 "Invalid function argument",
-                format!("Invalid value for \"{}\" parameter: argument must not be null.", param.name),
+                format!(
+                    "Invalid value for \"{}\" parameter: argument must not be null.",
+                    param.name
+                ),
             )
             .at(span));
         }
@@ -210,15 +259,34 @@ pub fn invoke(spec: &FuncSpec, ctx: &FuncCtx<'_>, args: Vec<Value>, spans: &[Spa
     match (spec.call)(ctx, converted) {
         Ok(v) => Ok(v.with_sensitive(sensitive)),
         Err(e) => {
-            let span = e.arg.and_then(|i| spans.get(i).copied()).unwrap_or(call_span);
-            let detail = match e.arg.and_then(|i| spec.params.get(i).or(spec.variadic.as_ref())) {
+            let span = e
+                .arg
+                .and_then(|i| spans.get(i).copied())
+                .unwrap_or(call_span);
+            let detail = match e
+                .arg
+                .and_then(|i| spec.params.get(i).or(spec.variadic.as_ref()))
+            {
                 Some(p) => format!("Invalid value for \"{}\" parameter: {}", p.name, e.message),
                 None => format!("Call to function \"{}\" failed: {}", spec.name, e.message),
             };
-            let summary = if e.arg.is_some() { "Invalid function argument" } else { "Error in function call" };
+            let summary = if e.arg.is_some() {
+                "Invalid function argument"
+            } else {
+                "Error in function call"
+            };
             // Never echo a sensitive argument back in an error message.
-            let detail = if sensitive { format!("Call to function \"{}\" failed (details hidden: an argument is sensitive).", spec.name) } else { detail };
-            Err(Diagnostic::error(summary, detail).at(span).with_context(call_span))
+            let detail = if sensitive {
+                format!(
+                    "Call to function \"{}\" failed (details hidden: an argument is sensitive).",
+                    spec.name
+                )
+            } else {
+                detail
+            };
+            Err(Diagnostic::error(summary, detail)
+                .at(span)
+                .with_context(call_span))
         }
     }
 }
