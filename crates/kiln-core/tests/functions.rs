@@ -185,6 +185,7 @@ fn format_verbs() {
         ("format(\"%s\", [1])", "string required, but have tuple"),
         ("format(\"%s\", null)", "null value cannot be formatted"),
         ("format(\"%y\", 1)", "unrecognized format verb 'y'"),
+        ("format(\"%99999999d\", 1)", "is larger than 10000"),
         (
             "formatlist(\"%s%s\", [\"a\"], [\"b\", \"c\"])",
             "argument 2 has length 2, which is inconsistent with argument 1 of length 1",
@@ -271,6 +272,10 @@ fn strings() {
         (
             "indent(-1, \"x\")",
             "the number of spaces must not be negative",
+        ),
+        (
+            "indent(100000, \"x\")",
+            "the number of spaces must be at most 1024",
         ),
     ]);
 }
@@ -645,6 +650,7 @@ fn networks() {
         ("cidrsubnets(\"10.0.0.0/24\", 1, 1, 1)", "not enough remaining address space for a subnet with a prefix of 25 bits after 10.0.0.128/25"),
         ("cidrsubnets(\"10.0.0.0/24\", 0)", "must extend prefix by at least one bit"),
         ("cidrsubnets(\"10.0.0.0/24\", 9)", "too long for an IPv4 address"),
+        ("cidrsubnets(\"10.0.0.0/24\", 9223372036854775807)", "too long for an IPv4 address"),
     ]);
 }
 

@@ -67,6 +67,9 @@ fn formatlist(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
     Ok(Value::list(out))
 }
 
+/// Widths and precisions beyond this are refused rather than allocated.
+const MAX_WIDTH: usize = 10_000;
+
 /// One parsed `%…` directive.
 #[derive(Default)]
 struct Directive {
@@ -119,6 +122,12 @@ fn format_with(spec: &str, args: &[Value]) -> Result<String, FuncError> {
         if let Some(&(_, '.')) = chars.peek() {
             chars.next();
             d.precision = Some(digits(&mut chars).unwrap_or(0));
+        }
+        if d.width.max(d.precision).is_some_and(|n| n > MAX_WIDTH) {
+            return Err(FuncError::arg(
+                0,
+                format!("width or precision at {pos} is larger than {MAX_WIDTH}"),
+            ));
         }
         let Some((_, verb)) = chars.next() else {
             return Err(FuncError::arg(

@@ -193,7 +193,7 @@ fn cidrsubnets(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
                 i,
                 format!(
                     "would extend prefix to {} bits, which is too long for an IPv{} address",
-                    net.len as i64 + newbits,
+                    (net.len as i64).saturating_add(newbits),
                     if net.v6 { 6 } else { 4 }
                 ),
             ));

@@ -189,6 +189,13 @@ fn indent(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
     let n = int_at(&args, 0)?;
     let n = usize::try_from(n)
         .map_err(|_| FuncError::arg(0, "the number of spaces must not be negative"))?;
+    // Refuse sizes no configuration needs rather than allocate them.
+    if n > 1024 {
+        return Err(FuncError::arg(
+            0,
+            "the number of spaces must be at most 1024",
+        ));
+    }
     let pad = format!("\n{}", " ".repeat(n));
     Ok(Value::string(str_at(&args, 1).replace('\n', &pad)))
 }
