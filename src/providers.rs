@@ -17,7 +17,12 @@ pub fn schemas() -> Schemas {
 pub struct AllData;
 
 impl DataReader for AllData {
-    fn read_data(&self, type_name: &str, config: &Value, module_dir: &Path) -> Result<Value, String> {
+    fn read_data(
+        &self,
+        type_name: &str,
+        config: &Value,
+        module_dir: &Path,
+    ) -> Result<Value, String> {
         kiln_builtin::BuiltinData.read_data(type_name, config, module_dir)
     }
 }

@@ -8,7 +8,11 @@ use crate::cli::{ConfigArgs, OrderedInput};
 
 /// Loads and evaluates; `read_data` reads data sources (console) instead of leaving their
 /// results unknown (validate).
-pub fn load(args: &ConfigArgs, missing_vars: MissingVars, read_data: bool) -> Result<Loaded, Diagnostics> {
+pub fn load(
+    args: &ConfigArgs,
+    missing_vars: MissingVars,
+    read_data: bool,
+) -> Result<Loaded, Diagnostics> {
     let mut bad = Diagnostics::new();
     let cli_inputs: Vec<CliInput> = args
         .ordered_inputs
@@ -41,7 +45,12 @@ pub fn load(args: &ConfigArgs, missing_vars: MissingVars, read_data: bool) -> Re
     };
     let schemas = crate::providers::schemas();
     let reader = crate::providers::AllData;
-    Ok(load_configuration_with(&opts, &schemas, &Functions::standard(), Some(&reader)))
+    Ok(load_configuration_with(
+        &opts,
+        &schemas,
+        &Functions::standard(),
+        Some(&reader),
+    ))
 }
 
 fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {

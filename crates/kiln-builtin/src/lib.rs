@@ -24,10 +24,17 @@ pub use local::local_schema;
 pub struct BuiltinData;
 
 impl DataReader for BuiltinData {
-    fn read_data(&self, type_name: &str, config: &Value, module_dir: &Path) -> Result<Value, String> {
+    fn read_data(
+        &self,
+        type_name: &str,
+        config: &Value,
+        module_dir: &Path,
+    ) -> Result<Value, String> {
         match type_name {
             "local_command" => read_local_command(config, module_dir),
-            other => Err(format!("the built-in providers have no data source \"{other}\"")),
+            other => Err(format!(
+                "the built-in providers have no data source \"{other}\""
+            )),
         }
     }
 }

@@ -12,5 +12,10 @@ pub trait DataReader {
     /// of the schema's settable attributes, all known). Returns the complete value, computed
     /// attributes included, or a message saying what went wrong. `module_dir` is the
     /// directory relative paths resolve against.
-    fn read_data(&self, type_name: &str, config: &Value, module_dir: &Path) -> Result<Value, String>;
+    fn read_data(
+        &self,
+        type_name: &str,
+        config: &Value,
+        module_dir: &Path,
+    ) -> Result<Value, String>;
 }

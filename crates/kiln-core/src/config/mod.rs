@@ -47,11 +47,7 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
-pub fn load_configuration(
-    opts: &LoadOptions,
-    schemas: &Schemas,
-    functions: &Functions,
-) -> Loaded {
+pub fn load_configuration(opts: &LoadOptions, schemas: &Schemas, functions: &Functions) -> Loaded {
     load_configuration_with(opts, schemas, functions, None)
 }
 

@@ -18,7 +18,23 @@ use super::value::Value;
 use crate::diag::Diagnostic;
 use crate::source::Span;
 
-mod basic;
+mod args;
+mod collection;
+mod conversion;
+mod datetime;
+mod encoding;
+mod filesystem;
+mod format;
+mod glob;
+mod hash;
+mod maps;
+mod net;
+mod numeric;
+mod paths;
+mod sets;
+mod string;
+mod template;
+mod yaml;
 
 /// What a function may use besides its arguments.
 pub struct FuncCtx<'a> {
@@ -140,7 +156,21 @@ impl Functions {
         let mut f = Functions {
             map: HashMap::new(),
         };
-        for spec in basic::specs() {
+        let families = [
+            string::specs(),
+            format::specs(),
+            numeric::specs(),
+            collection::specs(),
+            maps::specs(),
+            sets::specs(),
+            conversion::specs(),
+            encoding::specs(),
+            filesystem::specs(),
+            hash::specs(),
+            net::specs(),
+            datetime::specs(),
+        ];
+        for spec in families.into_iter().flatten() {
             f.add(spec);
         }
         f
@@ -199,11 +229,10 @@ pub fn invoke(
     let sensitive = args.iter().any(Value::contains_sensitive);
     let mut converted = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
-        let param = spec
-            .params
-            .get(i)
-            .or(spec.variadic.as_ref())
-            .unwrap_or(&spec.params[0]);
+        // The arity checks above guarantee a parameter; `else` only guards against panics.
+        let Some(param) = spec.params.get(i).or(spec.variadic.as_ref()) else {
+            break;
+        };
         let span = spans.get(i).copied().unwrap_or(call_span);
         if arg.is_null() && !param.allow_null {
             return Err(Diagnostic::error(
