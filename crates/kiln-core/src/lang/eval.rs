@@ -47,7 +47,7 @@ impl<'a> EvalCtx<'a> {
         match &e.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
             ExprKind::Parens(inner) => self.eval(inner),
-            ExprKind::Template(parts) => self.template(parts, e.span),
+            ExprKind::Template(parts) => self.template(parts),
             ExprKind::Tuple(items) => Ok(Value::tuple(
                 items
                     .iter()
@@ -115,7 +115,7 @@ impl<'a> EvalCtx<'a> {
         Ok(Value::object(out).with_sensitive(sensitive))
     }
 
-    fn template(&self, parts: &[TemplatePart], span: Span) -> EvalResult {
+    fn template(&self, parts: &[TemplatePart]) -> EvalResult {
         // A template of exactly one interpolation yields the value itself, unconverted.
         if let [TemplatePart::Interp(x)] = parts {
             return self.eval(x);
@@ -123,7 +123,7 @@ impl<'a> EvalCtx<'a> {
         let mut buf = String::new();
         let mut sensitive = false;
         let mut unknown = false;
-        self.render_parts(parts, span, &mut buf, &mut sensitive, &mut unknown)?;
+        self.render_parts(parts, &mut buf, &mut sensitive, &mut unknown)?;
         if unknown {
             return Ok(Value::unknown(Type::String).with_sensitive(sensitive));
         }
@@ -133,7 +133,6 @@ impl<'a> EvalCtx<'a> {
     fn render_parts(
         &self,
         parts: &[TemplatePart],
-        span: Span,
         buf: &mut String,
         sensitive: &mut bool,
         unknown: &mut bool,
@@ -177,10 +176,8 @@ impl<'a> EvalCtx<'a> {
                     *sensitive |= c.sensitive;
                     match self.as_condition(&c, cond.span)? {
                         None => *unknown = true,
-                        Some(true) => self.render_parts(then, span, buf, sensitive, unknown)?,
-                        Some(false) => {
-                            self.render_parts(otherwise, span, buf, sensitive, unknown)?
-                        }
+                        Some(true) => self.render_parts(then, buf, sensitive, unknown)?,
+                        Some(false) => self.render_parts(otherwise, buf, sensitive, unknown)?,
                     }
                 }
                 TemplatePart::For {
@@ -206,7 +203,7 @@ impl<'a> EvalCtx<'a> {
                             names,
                         };
                         self.with_scope(&child)
-                            .render_parts(body, span, buf, sensitive, unknown)?;
+                            .render_parts(body, buf, sensitive, unknown)?;
                     }
                 }
             }
@@ -276,11 +273,7 @@ impl<'a> EvalCtx<'a> {
 
     fn for_expr(&self, fe: &ForExpr, span: Span) -> EvalResult {
         let coll = self.eval(&fe.collection)?;
-        let result_ty = if fe.key.is_some() {
-            Type::Any
-        } else {
-            Type::Any
-        };
+        let result_ty = Type::Any;
         let Some(entries) = self.iterate(&coll, fe.collection.span)? else {
             return Ok(Value::unknown(result_ty).with_sensitive(coll.sensitive));
         };
@@ -330,7 +323,11 @@ impl<'a> EvalCtx<'a> {
                     };
                     if fe.grouping {
                         groups.entry(key_str).or_default().push(value);
-                    } else if obj.contains_key(&key_str) {
+                    } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                        obj.entry(key_str.clone())
+                    {
+                        slot.insert(value);
+                    } else {
                         return Err(Diagnostic::error(
                             "Duplicate object key",
                             format!(
@@ -339,8 +336,6 @@ impl<'a> EvalCtx<'a> {
                         )
                         .at(kx.span)
                         .with_context(span));
-                    } else {
-                        obj.insert(key_str, value);
                     }
                 }
             }
@@ -566,7 +561,7 @@ impl<'a> EvalCtx<'a> {
         let out = match op {
             UnaryOp::Neg => match operand_number(&v, x.span, "-")? {
                 None => Value::unknown(Type::Number),
-                Some(n) => Value::number(n.neg()),
+                Some(n) => Value::number(n.negate()),
             },
             UnaryOp::Not => match operand_bool(&v, x.span, "!")? {
                 None => Value::unknown(Type::Bool),
@@ -625,14 +620,14 @@ impl<'a> EvalCtx<'a> {
                 };
                 let ord = x.cmp_num(y);
                 match op {
-                    BinaryOp::Add => Value::number(x.add(y)),
-                    BinaryOp::Sub => Value::number(x.sub(y)),
-                    BinaryOp::Mul => Value::number(x.mul(y)),
+                    BinaryOp::Add => Value::number(x.plus(y)),
+                    BinaryOp::Sub => Value::number(x.minus(y)),
+                    BinaryOp::Mul => Value::number(x.times(y)),
                     BinaryOp::Div | BinaryOp::Mod => {
                         let res = if op == BinaryOp::Div {
-                            x.div(y)
+                            x.checked_div(y)
                         } else {
-                            x.rem(y)
+                            x.checked_rem(y)
                         };
                         match res {
                             Some(n) => Value::number(n),

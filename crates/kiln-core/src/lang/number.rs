@@ -53,7 +53,7 @@ impl Number {
         }
     }
 
-    pub fn add(self, o: Number) -> Number {
+    pub fn plus(self, o: Number) -> Number {
         match (self, o) {
             (Number::Int(a), Number::Int(b)) => a
                 .checked_add(b)
@@ -63,7 +63,7 @@ impl Number {
         }
     }
 
-    pub fn sub(self, o: Number) -> Number {
+    pub fn minus(self, o: Number) -> Number {
         match (self, o) {
             (Number::Int(a), Number::Int(b)) => a
                 .checked_sub(b)
@@ -73,7 +73,7 @@ impl Number {
         }
     }
 
-    pub fn mul(self, o: Number) -> Number {
+    pub fn times(self, o: Number) -> Number {
         match (self, o) {
             (Number::Int(a), Number::Int(b)) => a
                 .checked_mul(b)
@@ -84,7 +84,7 @@ impl Number {
     }
 
     /// Division; `None` when dividing by zero.
-    pub fn div(self, o: Number) -> Option<Number> {
+    pub fn checked_div(self, o: Number) -> Option<Number> {
         if o.as_f64() == 0.0 {
             return None;
         }
@@ -97,7 +97,7 @@ impl Number {
     }
 
     /// Remainder with the sign of the dividend (Terraform's `%`); `None` for zero.
-    pub fn rem(self, o: Number) -> Option<Number> {
+    pub fn checked_rem(self, o: Number) -> Option<Number> {
         match (self, o) {
             (_, Number::Int(0)) => None,
             (Number::Int(a), Number::Int(b)) => a.checked_rem(b).map(Number::Int),
@@ -106,7 +106,7 @@ impl Number {
         }
     }
 
-    pub fn neg(self) -> Number {
+    pub fn negate(self) -> Number {
         match self {
             Number::Int(i) => i
                 .checked_neg()

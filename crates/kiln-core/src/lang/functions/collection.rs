@@ -351,7 +351,7 @@ fn range(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
             return Err(FuncError::new(format!("more than {MAX} values were generated; either decrease the difference between start and limit or use a larger step")));
         }
         out.push(Value::number(cur));
-        cur = cur.add(step);
+        cur = cur.plus(step);
     }
     Ok(Value::list(out))
 }

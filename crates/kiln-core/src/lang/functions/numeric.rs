@@ -36,7 +36,7 @@ pub fn specs() -> Vec<FuncSpec> {
 
 fn abs(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
     let n = num_at(&args, 0)?;
-    Ok(Value::number(if n.as_f64() < 0.0 { n.neg() } else { n }))
+    Ok(Value::number(if n.as_f64() < 0.0 { n.negate() } else { n }))
 }
 
 fn ceil(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
@@ -172,7 +172,7 @@ fn sum(_: &FuncCtx<'_>, args: Vec<Value>) -> FuncResult {
         let n = v.as_number().ok_or_else(|| {
             FuncError::arg(0, format!("element {i} is null; cannot sum null values"))
         })?;
-        total = total.add(n);
+        total = total.plus(n);
     }
     Ok(Value::number(total))
 }
