@@ -13,7 +13,7 @@ use super::scope::ModuleScope;
 use super::variables::{finalize, given_from_input, Given, MissingVars};
 use super::EvaluatedModule;
 use crate::addr::ModulePath;
-use crate::config::inputs::{InputSource, RootInputs};
+use crate::config::inputs::{InputSource, RawInput, RootInputs};
 use crate::config::model::{Mode, ModuleCall, ModuleTree, Resource};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::Reference;
@@ -52,10 +52,16 @@ impl<'a> Evaluator<'a> {
                     format!("A variable named \"{}\" was assigned on the command line, but the configuration does not declare it.{hint}", input.name),
                 ),
                 InputSource::Environment => continue,
-                InputSource::File(p) => Diagnostic::warning(
-                    "Value for undeclared variable",
-                    format!("{} assigns \"{}\", but the configuration does not declare a variable of that name; the value is ignored.{hint}", p.display(), input.name),
-                ),
+                InputSource::File(p) => {
+                    let d = Diagnostic::warning(
+                        "Value for undeclared variable",
+                        format!("{} assigns \"{}\", but the configuration does not declare a variable of that name; the value is ignored.{hint}", p.display(), input.name),
+                    );
+                    match &input.raw {
+                        RawInput::Expr(e) => d.at(e.span),
+                        RawInput::Text { .. } => d,
+                    }
+                }
             };
             self.diags.push(d);
         }
