@@ -42,6 +42,7 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
                 "Cannot read configuration directory",
                 format!("Could not list {}: {e}. Check the path and its permissions.", dir.display()),
             ));
+            module.incomplete = true;
             return module;
         }
     };
@@ -53,6 +54,7 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
                     "Cannot read configuration file",
                     format!("Could not read {}: {e}.", path.display()),
                 ));
+                module.incomplete = true;
                 continue;
             }
         };
@@ -68,6 +70,7 @@ pub fn load_file(module: &mut Module, text: &str, file: crate::source::FileId, d
         Ok(b) => b,
         Err(e) => {
             diags.push(crate::lang::parse_error(&e, text, file));
+            module.incomplete = true;
             return;
         }
     };

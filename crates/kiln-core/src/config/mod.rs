@@ -49,8 +49,12 @@ pub fn load_configuration(opts: &LoadOptions, schemas: &Schemas, functions: &Fun
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
+    let before_inputs = diagnostics.len();
     let inputs = RootInputs::gather(&opts.dir, &opts.env, &opts.cli_inputs, &mut sources, &mut diagnostics);
-    if diagnostics.has_errors() {
+    // Other loading errors (an unknown block, a duplicate) leave a usable configuration:
+    // evaluate it anyway so that every problem is reported in one run.
+    let inputs_failed = diagnostics.iter().skip(before_inputs).any(|d| d.is_error());
+    if tree.is_incomplete() || inputs_failed {
         return Loaded { sources, tree, evaluated: None, diagnostics };
     }
     let mut ev = evaluate::Evaluator::new(schemas, functions, &sources, opts.dir.clone(), opts.cwd.clone());

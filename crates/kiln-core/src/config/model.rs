@@ -208,6 +208,8 @@ pub struct Module {
     pub resources: Vec<Resource>,
     pub outputs: BTreeMap<String, Output>,
     pub module_calls: BTreeMap<String, ModuleCall>,
+    /// A file could not be read or parsed, so some of the module is missing.
+    pub incomplete: bool,
 }
 
 /// A module and, recursively, the modules it calls.
@@ -225,5 +227,10 @@ impl ModuleTree {
 
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// Whether a file of this module or of a module below could not be read or parsed.
+    pub fn is_incomplete(&self) -> bool {
+        self.module.incomplete || self.children.values().any(ModuleTree::is_incomplete)
     }
 }
