@@ -30,13 +30,16 @@ pub struct Evaluator<'a> {
     pub cwd: PathBuf,
     pub missing_vars: MissingVars,
     pub diags: Diagnostics,
+    /// References already reported as invalid: evaluation errors inside them are
+    /// follow-ons ("This object does not have an attribute …") and are dropped.
+    bad_refs: Vec<Span>,
 }
 
 const WHERE_ROOT_VARS: &str = "Set a value with --var NAME=VALUE, in kiln.vars.hcl or a *.auto.vars.hcl file, in a file given with --var-file, or in the environment variable KILN_VAR_NAME.";
 
 impl<'a> Evaluator<'a> {
     pub fn new(schemas: &'a Schemas, functions: &'a Functions, sources: &'a SourceMap, root_dir: PathBuf, cwd: PathBuf) -> Evaluator<'a> {
-        Evaluator { schemas, functions, sources, root_dir, cwd, missing_vars: MissingVars::Error, diags: Diagnostics::new() }
+        Evaluator { schemas, functions, sources, root_dir, cwd, missing_vars: MissingVars::Error, diags: Diagnostics::new(), bad_refs: Vec::new() }
     }
 
     /// Evaluates the whole tree with the root module's inputs.
@@ -162,8 +165,15 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    /// Gives diagnostics raised while evaluating `key` its address.
+    /// Gives diagnostics raised while evaluating `key` its address, dropping those that
+    /// only repeat an invalid reference reported before evaluation.
     fn address_new_diags(&mut self, from: usize, path: &ModulePath, key: &NodeKey) {
+        let bad_refs = &self.bad_refs;
+        let mut i = 0;
+        self.diags.0.retain(|d| {
+            i += 1;
+            i <= from || !d.subject.is_some_and(|s| bad_refs.iter().any(|b| b.file == s.file && b.start <= s.start && s.end <= b.end))
+        });
         for d in self.diags.0.iter_mut().skip(from) {
             if d.address.is_none() {
                 d.address = Some(path.join(key));
@@ -253,7 +263,10 @@ impl<'a> Evaluator<'a> {
             match resolve(r, module, cx) {
                 Ok(Some(k)) => deps.push(k),
                 Ok(None) => {}
-                Err(d) => self.diags.push(d.with_address(path.join(key))),
+                Err(d) => {
+                    self.bad_refs.extend(d.subject);
+                    self.diags.push(d.with_address(path.join(key)));
+                }
             }
         }
         deps
