@@ -198,7 +198,7 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
         (_, t) => {
             return Err(err(
                 path,
-                format!("{} required, but have {}", with_article(&t.friendly_name()), value.type_name()),
+                format!("{} is required, but have {}", with_article(&t.friendly_name()), value.type_name()),
             ))
         }
     };
