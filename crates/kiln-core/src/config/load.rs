@@ -467,7 +467,7 @@ fn load_module_call(module: &mut Module, block: Block, diags: &mut Diagnostics) 
 pub fn duplicate(what: &str, addr: &str, at: Span, prev: Span) -> Diagnostic {
     Diagnostic::error(
         format!("Duplicate {what} declaration"),
-        format!("A {what} named {addr} was already declared (marked). Names must be unique within a module; rename or remove one of them."),
+        format!("{} {what} named {addr} was already declared (marked). Names must be unique within a module; rename or remove one of them.", if starts_with_vowel(what) { "An" } else { "A" }),
     )
     .at(at)
     .with_context(prev)
@@ -476,7 +476,11 @@ pub fn duplicate(what: &str, addr: &str, at: Span, prev: Span) -> Diagnostic {
 pub fn missing_arg(name: &str, block: &str, at: Span) -> Diagnostic {
     Diagnostic::error(
         "Missing required argument",
-        format!("The argument \"{name}\" is required in a {block} block, but no definition was found. Add {name} = …."),
+        format!("The argument \"{name}\" is required in {} {block} block, but no definition was found. Add {name} = ….", if starts_with_vowel(block) { "an" } else { "a" }),
     )
     .at(at)
+}
+
+fn starts_with_vowel(word: &str) -> bool {
+    word.starts_with(['a', 'e', 'i', 'o', 'u'])
 }

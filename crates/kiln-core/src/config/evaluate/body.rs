@@ -76,7 +76,7 @@ pub fn eval_body(ctx: &EvalCtx<'_>, body: &Body, schema: &Schema, header: Span, 
             diags.push(
                 Diagnostic::error(
                     "Missing required argument",
-                    format!("The argument \"{name}\" is required in {context}, but no definition was found. Add {name} = ….{}", describe(attr.description)),
+                    format!("The argument \"{name}\" is required in {context}, but no definition was found. Add {name} = …{}.", describe(attr.description)),
                 )
                 .at(header),
             );
