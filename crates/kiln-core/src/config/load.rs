@@ -334,7 +334,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
                     r.provisioners.push(Provisioner {
                         kind: b.labels[0].clone(),
                         body: b.body,
-                        span: b.span,
+                        span: b.header_span,
                     });
                 }
             }
@@ -349,7 +349,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
                 r.communicator = Some(Communicator {
                     kind: b.labels[0].clone(),
                     body: b.body,
-                    span: b.span,
+                    span: b.header_span,
                 });
             }
             _ => r.body.blocks.push(b),

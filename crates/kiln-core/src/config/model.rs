@@ -123,6 +123,7 @@ pub struct Lifecycle {
 pub struct Provisioner {
     pub kind: String,
     pub body: Body,
+    /// The header (`provisioner "shell"`), where diagnostics about the block point.
     pub span: Span,
 }
 
@@ -131,6 +132,7 @@ pub struct Provisioner {
 pub struct Communicator {
     pub kind: String,
     pub body: Body,
+    /// The header (`communicator "ssh"`), where diagnostics about the block point.
     pub span: Span,
 }
 
