@@ -139,7 +139,13 @@ impl IntoIterator for Diagnostics {
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .map(|c| {
+            // One slip (a letter swapped, missing, extra or wrong) is a likely typo even in
+            // a short name, where Jaro-Winkler alone scores low ("evn" for "env").
+            let slip = name.chars().count() > 1 && strsim::osa_distance(name, c) == 1;
+            let score = strsim::jaro_winkler(name, c);
+            (if slip { score.max(0.8) } else { score }, c)
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

@@ -180,9 +180,9 @@ fn format_verbs() {
         ),
         (
             "format(\"%d\", \"x\")",
-            "unsupported value for \"%d\" at 0: number required, but have string",
+            "unsupported value for \"%d\" at 0: a number is required, but have string",
         ),
-        ("format(\"%s\", [1])", "string required, but have tuple"),
+        ("format(\"%s\", [1])", "a string is required, but have tuple"),
         ("format(\"%s\", null)", "null value cannot be formatted"),
         ("format(\"%y\", 1)", "unrecognized format verb 'y'"),
         ("format(\"%99999999d\", 1)", "is larger than 10000"),
@@ -267,7 +267,7 @@ fn strings() {
         ),
         (
             "upper([\"a\"])",
-            "Invalid value for \"str\" parameter: a string required, but have tuple",
+            "Invalid value for \"str\" parameter: a string is required, but have tuple",
         ),
         (
             "indent(-1, \"x\")",
@@ -350,7 +350,7 @@ fn collections() {
         ),
         (
             "element(\"x\", 0)",
-            "a list or tuple required, but have string",
+            "a list or tuple is required, but have string",
         ),
         (
             "index([\"a\"], \"b\")",

@@ -53,6 +53,7 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
                     dir.display()
                 ),
             ));
+            module.incomplete = true;
             return module;
         }
     };
@@ -64,6 +65,7 @@ pub fn load_module(dir: &Path, sources: &mut SourceMap, diags: &mut Diagnostics)
                     "Cannot read configuration file",
                     format!("Could not read {}: {e}.", path.display()),
                 ));
+                module.incomplete = true;
                 continue;
             }
         };
@@ -84,6 +86,7 @@ pub fn load_file(
         Ok(b) => b,
         Err(e) => {
             diags.push(crate::lang::parse_error(&e, text, file));
+            module.incomplete = true;
             return;
         }
     };
@@ -429,7 +432,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
                     r.provisioners.push(Provisioner {
                         kind: b.labels[0].clone(),
                         body: b.body,
-                        span: b.span,
+                        span: b.header_span,
                     });
                 }
             }
@@ -450,7 +453,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
                 r.communicator = Some(Communicator {
                     kind: b.labels[0].clone(),
                     body: b.body,
-                    span: b.span,
+                    span: b.header_span,
                 });
             }
             _ => r.body.blocks.push(b),
@@ -597,7 +600,7 @@ fn load_module_call(module: &mut Module, block: Block, diags: &mut Diagnostics) 
 pub fn duplicate(what: &str, addr: &str, at: Span, prev: Span) -> Diagnostic {
     Diagnostic::error(
         format!("Duplicate {what} declaration"),
-        format!("A {what} named {addr} was already declared (marked). Names must be unique within a module; rename or remove one of them."),
+        format!("{} {what} named {addr} was already declared (marked). Names must be unique within a module; rename or remove one of them.", if starts_with_vowel(what) { "An" } else { "A" }),
     )
     .at(at)
     .with_context(prev)
@@ -606,7 +609,11 @@ pub fn duplicate(what: &str, addr: &str, at: Span, prev: Span) -> Diagnostic {
 pub fn missing_arg(name: &str, block: &str, at: Span) -> Diagnostic {
     Diagnostic::error(
         "Missing required argument",
-        format!("The argument \"{name}\" is required in a {block} block, but no definition was found. Add {name} = …."),
+        format!("The argument \"{name}\" is required in {} {block} block, but no definition was found. Add {name} = ….", if starts_with_vowel(block) { "an" } else { "a" }),
     )
     .at(at)
+}
+
+fn starts_with_vowel(word: &str) -> bool {
+    word.starts_with(['a', 'e', 'i', 'o', 'u'])
 }

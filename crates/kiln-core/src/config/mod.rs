@@ -62,6 +62,7 @@ pub fn load_configuration_with(
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
+    let before_inputs = diagnostics.len();
     let inputs = RootInputs::gather(
         &opts.dir,
         &opts.env,
@@ -69,7 +70,10 @@ pub fn load_configuration_with(
         &mut sources,
         &mut diagnostics,
     );
-    if diagnostics.has_errors() {
+    // Other loading errors (an unknown block, a duplicate) leave a usable configuration:
+    // evaluate it anyway so that every problem is reported in one run.
+    let inputs_failed = diagnostics.iter().skip(before_inputs).any(|d| d.is_error());
+    if tree.is_incomplete() || inputs_failed {
         return Loaded {
             sources,
             tree,

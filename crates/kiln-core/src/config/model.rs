@@ -123,6 +123,7 @@ pub struct Lifecycle {
 pub struct Provisioner {
     pub kind: String,
     pub body: Body,
+    /// The header (`provisioner "shell"`), where diagnostics about the block point.
     pub span: Span,
 }
 
@@ -131,6 +132,7 @@ pub struct Provisioner {
 pub struct Communicator {
     pub kind: String,
     pub body: Body,
+    /// The header (`communicator "ssh"`), where diagnostics about the block point.
     pub span: Span,
 }
 
@@ -208,6 +210,8 @@ pub struct Module {
     pub resources: Vec<Resource>,
     pub outputs: BTreeMap<String, Output>,
     pub module_calls: BTreeMap<String, ModuleCall>,
+    /// A file could not be read or parsed, so some of the module is missing.
+    pub incomplete: bool,
 }
 
 /// A module and, recursively, the modules it calls.
@@ -225,5 +229,10 @@ impl ModuleTree {
 
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// Whether a file of this module or of a module below could not be read or parsed.
+    pub fn is_incomplete(&self) -> bool {
+        self.module.incomplete || self.children.values().any(ModuleTree::is_incomplete)
     }
 }

@@ -45,7 +45,12 @@ fn load_rec(
                 continue;
             }
         };
-        let child_dir = dir.join(source);
+        // Without "." components, so that messages show [DIR]/modules/x, not [DIR]/./modules/x.
+        let child_dir: PathBuf = dir
+            .join(source)
+            .components()
+            .filter(|c| *c != std::path::Component::CurDir)
+            .collect();
         if !child_dir.is_dir() {
             diags.push(
                 Diagnostic::error(

@@ -158,7 +158,7 @@ impl<'a> EvalCtx<'a> {
                                 return Err(Diagnostic::error(
                                     "Invalid template interpolation value",
                                     format!(
-                                        "Cannot include the given value in a string template: string required, but have {}. Use jsonencode() or join() to turn it into a string.",
+                                        "Cannot include the given value in a string template: a string is required, but have {}. Use jsonencode() or join() to turn it into a string.",
                                         v.type_name()
                                     ),
                                 )

@@ -220,7 +220,7 @@ fn convert_at(value: &Value, ty: &Type, path: &str) -> Result<Value, ConvertErro
             return Err(err(
                 path,
                 format!(
-                    "{} required, but have {}",
+                    "{} is required, but have {}",
                     with_article(&t.friendly_name()),
                     value.type_name()
                 ),

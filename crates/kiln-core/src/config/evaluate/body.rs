@@ -105,7 +105,7 @@ pub fn eval_body(
             diags.push(
                 Diagnostic::error(
                     "Missing required argument",
-                    format!("The argument \"{name}\" is required in {context}, but no definition was found. Add {name} = ….{}", describe(attr.description)),
+                    format!("The argument \"{name}\" is required in {context}, but no definition was found. Add {name} = …{}.", describe(attr.description)),
                 )
                 .at(header),
             );

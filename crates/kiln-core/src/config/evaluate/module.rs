@@ -13,7 +13,7 @@ use super::scope::ModuleScope;
 use super::variables::{finalize, given_from_input, Given, MissingVars};
 use super::EvaluatedModule;
 use crate::addr::ModulePath;
-use crate::config::inputs::{InputSource, RootInputs};
+use crate::config::inputs::{InputSource, RawInput, RootInputs};
 use crate::config::model::{Mode, ModuleCall, ModuleTree, Resource};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::Reference;
@@ -34,6 +34,9 @@ pub struct Evaluator<'a> {
     /// attributes unknown (as `kiln validate` does).
     pub data_reader: Option<&'a dyn DataReader>,
     pub diags: Diagnostics,
+    /// References already reported as invalid: evaluation errors inside them are
+    /// follow-ons ("This object does not have an attribute …") and are dropped.
+    bad_refs: Vec<Span>,
 }
 
 const WHERE_ROOT_VARS: &str = "Set a value with --var NAME=VALUE, in kiln.vars.hcl or a *.auto.vars.hcl file, in a file given with --var-file, or in the environment variable KILN_VAR_NAME.";
@@ -55,6 +58,7 @@ impl<'a> Evaluator<'a> {
             missing_vars: MissingVars::Error,
             data_reader: None,
             diags: Diagnostics::new(),
+            bad_refs: Vec::new(),
         }
     }
 
@@ -74,10 +78,16 @@ impl<'a> Evaluator<'a> {
                     format!("A variable named \"{}\" was assigned on the command line, but the configuration does not declare it.{hint}", input.name),
                 ),
                 InputSource::Environment => continue,
-                InputSource::File(p) => Diagnostic::warning(
-                    "Value for undeclared variable",
-                    format!("{} assigns \"{}\", but the configuration does not declare a variable of that name; the value is ignored.{hint}", p.display(), input.name),
-                ),
+                InputSource::File(p) => {
+                    let d = Diagnostic::warning(
+                        "Value for undeclared variable",
+                        format!("{} assigns \"{}\", but the configuration does not declare a variable of that name; the value is ignored.{hint}", p.display(), input.name),
+                    );
+                    match &input.raw {
+                        RawInput::Expr(e) => d.at(e.span),
+                        RawInput::Text { .. } => d,
+                    }
+                }
             };
             self.diags.push(d);
         }
@@ -241,8 +251,20 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    /// Gives diagnostics raised while evaluating `key` its address.
+    /// Gives diagnostics raised while evaluating `key` its address, dropping those that
+    /// only repeat an invalid reference reported before evaluation.
     fn address_new_diags(&mut self, from: usize, path: &ModulePath, key: &NodeKey) {
+        let bad_refs = &self.bad_refs;
+        let mut i = 0;
+        self.diags.0.retain(|d| {
+            i += 1;
+            i <= from
+                || !d.subject.is_some_and(|s| {
+                    bad_refs
+                        .iter()
+                        .any(|b| b.file == s.file && b.start <= s.start && s.end <= b.end)
+                })
+        });
         for d in self.diags.0.iter_mut().skip(from) {
             if d.address.is_none() {
                 d.address = Some(path.join(key));
@@ -370,7 +392,10 @@ impl<'a> Evaluator<'a> {
             match resolve(r, module, cx) {
                 Ok(Some(k)) => deps.push(k),
                 Ok(None) => {}
-                Err(d) => self.diags.push(d.with_address(path.join(key))),
+                Err(d) => {
+                    self.bad_refs.extend(d.subject);
+                    self.diags.push(d.with_address(path.join(key)));
+                }
             }
         }
         deps

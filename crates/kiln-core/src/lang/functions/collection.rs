@@ -114,7 +114,7 @@ fn seq_arg(args: &[Value], i: usize, sets: bool) -> Result<&[Value], FuncError> 
         _ => Err(FuncError::arg(
             i,
             format!(
-                "{} required, but have {}",
+                "{} is required, but have {}",
                 if sets {
                     "a list, tuple or set"
                 } else {

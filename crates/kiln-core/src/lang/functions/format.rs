@@ -211,7 +211,7 @@ fn format_one(d: &Directive, verb: char, arg: &Value) -> Result<String, String> 
             Kind::Bool(b) => Ok(b.to_string()),
             _ => Ok(arg.to_json().to_string()),
         },
-        't' => to(arg, &Type::Bool, "bool").map(|v| v.as_bool().unwrap_or_default().to_string()),
+        't' => to(arg, &Type::Bool, "a bool").map(|v| v.as_bool().unwrap_or_default().to_string()),
         's' => {
             let s = text(arg)?;
             Ok(match d.precision {
@@ -257,15 +257,15 @@ fn format_one(d: &Directive, verb: char, arg: &Value) -> Result<String, String> 
 }
 
 fn to(arg: &Value, ty: &Type, what: &str) -> Result<Value, String> {
-    convert(arg, ty).map_err(|_| format!("{what} required, but have {}", arg.type_name()))
+    convert(arg, ty).map_err(|_| format!("{what} is required, but have {}", arg.type_name()))
 }
 
 fn text(arg: &Value) -> Result<String, String> {
-    to(arg, &Type::String, "string").map(|v| v.as_str().unwrap_or_default().to_string())
+    to(arg, &Type::String, "a string").map(|v| v.as_str().unwrap_or_default().to_string())
 }
 
 fn number(arg: &Value) -> Result<Number, String> {
-    to(arg, &Type::Number, "number")?
+    to(arg, &Type::Number, "a number")?
         .as_number()
         .ok_or_else(|| "number required".to_string())
 }
