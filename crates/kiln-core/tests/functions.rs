@@ -182,7 +182,10 @@ fn format_verbs() {
             "format(\"%d\", \"x\")",
             "unsupported value for \"%d\" at 0: a number is required, but have string",
         ),
-        ("format(\"%s\", [1])", "a string is required, but have tuple"),
+        (
+            "format(\"%s\", [1])",
+            "a string is required, but have tuple",
+        ),
         ("format(\"%s\", null)", "null value cannot be formatted"),
         ("format(\"%y\", 1)", "unrecognized format verb 'y'"),
         ("format(\"%99999999d\", 1)", "is larger than 10000"),

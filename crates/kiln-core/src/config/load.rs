@@ -386,11 +386,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
         span: block.span,
         header_span: block.header_span,
     };
-    if let Some(prev) = module
-        .resources
-        .iter()
-        .find(|x| x.mode == mode && x.type_name == r.type_name && x.name == r.name)
-    {
+    if let Some(prev) = module.resource(mode, &r.type_name, &r.name) {
         diags.push(duplicate(
             if mode == Mode::Data {
                 "data source"
@@ -459,7 +455,7 @@ fn load_resource(module: &mut Module, block: Block, mode: Mode, diags: &mut Diag
             _ => r.body.blocks.push(b),
         }
     }
-    module.resources.push(r);
+    module.add_resource(r);
 }
 
 fn load_lifecycle(lc: &mut Lifecycle, block: Block, diags: &mut Diagnostics) {

@@ -3,7 +3,7 @@
 //! Everything keeps its source span. Expressions stay unevaluated here: evaluation needs
 //! variable values, other modules and (later) state, and happens in [`super::evaluate`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use crate::lang::{Expr, Type};
@@ -208,10 +208,31 @@ pub struct Module {
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Local>,
     pub resources: Vec<Resource>,
+    /// (mode, type, name) → index into `resources`; kept by [`Module::add_resource`] so that
+    /// lookups stay O(1) in configurations with thousands of resources.
+    pub resource_index: HashMap<(Mode, String, String), usize>,
     pub outputs: BTreeMap<String, Output>,
     pub module_calls: BTreeMap<String, ModuleCall>,
     /// A file could not be read or parsed, so some of the module is missing.
     pub incomplete: bool,
+}
+
+impl Module {
+    pub fn resource(&self, mode: Mode, type_name: &str, name: &str) -> Option<&Resource> {
+        let i = self
+            .resource_index
+            .get(&(mode, type_name.to_string(), name.to_string()))?;
+        self.resources.get(*i)
+    }
+
+    /// Adds a resource; the caller has checked it is not a duplicate.
+    pub fn add_resource(&mut self, r: Resource) {
+        self.resource_index.insert(
+            (r.mode, r.type_name.clone(), r.name.clone()),
+            self.resources.len(),
+        );
+        self.resources.push(r);
+    }
 }
 
 /// A module and, recursively, the modules it calls.

@@ -175,11 +175,7 @@ impl<'a> Evaluator<'a> {
                     scope.set_local(name, v);
                 }
                 NodeKey::Resource(mode, t, n) => {
-                    let Some(r) = module
-                        .resources
-                        .iter()
-                        .find(|r| r.mode == *mode && &r.type_name == t && &r.name == n)
-                    else {
+                    let Some(r) = module.resource(*mode, t, n) else {
                         continue;
                     };
                     let env = ResourceEnv {

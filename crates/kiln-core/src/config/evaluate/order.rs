@@ -29,10 +29,13 @@ pub fn order(nodes: &[(NodeKey, Span, Vec<NodeKey>)], sources: Option<&SourceMap
         .collect();
     for (key, _, deps) in nodes {
         let to = index[key];
-        for d in deps {
-            if let Some(&from) = index.get(d) {
-                graph.update_edge(from, to, ());
-            }
+        // Deduplicate here: `update_edge` would scan the edge list of popular nodes
+        // (a variable used by thousands of resources) on every insert.
+        let mut froms: Vec<NodeIndex> = deps.iter().filter_map(|d| index.get(d).copied()).collect();
+        froms.sort_unstable();
+        froms.dedup();
+        for from in froms {
+            graph.add_edge(from, to, ());
         }
     }
     let mut cyclic = Vec::new();

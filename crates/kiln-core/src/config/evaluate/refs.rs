@@ -173,11 +173,7 @@ fn resource(
     n: &str,
     r: &Reference,
 ) -> Result<Option<NodeKey>, Diagnostic> {
-    if module
-        .resources
-        .iter()
-        .any(|x| x.mode == mode && x.type_name == t && x.name == n)
-    {
+    if module.resource(mode, t, n).is_some() {
         return Ok(Some(NodeKey::Resource(mode, t.to_string(), n.to_string())));
     }
     let (what, prefix) = if mode == Mode::Data {
