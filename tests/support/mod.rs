@@ -26,20 +26,36 @@ pub fn kiln_bin() -> PathBuf {
 
 /// Runs `kiln ARGS` in `cwd` with `stdin` piped in, colour off, no KILN_VAR_* leaking in.
 pub fn kiln_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
+    kiln_env(cwd, args, stdin, &[])
+}
+
+/// Like [`kiln_in`], with `env` (name, value) set in the child's environment after the
+/// inherited KILN_VAR_* are removed.
+pub fn kiln_env(cwd: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(kiln_bin());
-    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, _) in std::env::vars() {
         if k.starts_with("KILN_VAR_") {
             cmd.env_remove(k);
         }
     }
+    cmd.envs(env.iter().copied());
     let mut child = cmd.spawn().expect("the kiln binary runs");
     if let Some(mut sin) = child.stdin.take() {
         let _ = sin.write_all(stdin.as_bytes());
     }
     let out = child.wait_with_output().expect("kiln finishes");
     let filter = |s: &[u8]| String::from_utf8_lossy(s).replace(&cwd.display().to_string(), "[DIR]");
-    Run { code: out.status.code().unwrap_or(-1), stdout: filter(&out.stdout), stderr: filter(&out.stderr) }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: filter(&out.stdout),
+        stderr: filter(&out.stderr),
+    }
 }
 
 pub fn kiln(cwd: &Path, args: &[&str]) -> Run {
