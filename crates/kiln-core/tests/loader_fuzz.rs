@@ -232,6 +232,7 @@ const SEED_EXPRS: &[&str] = &[
     r#"lower(upper("AbC"))"#,
     r#"var.list[1]"#,
     r#"var.map.a"#,
+    r#"(-9223372036854775807 - 1) / -1 + 9223372036854775807 * 2 % -1 - 0.5"#,
 ];
 
 const TOKENS: &[&str] = &[
@@ -414,15 +415,16 @@ fn with_workspace(f: impl FnOnce(&Workspace)) {
     WS.with(f)
 }
 
-/// Parses and evaluates `text` in a scope holding known, unknown and sensitive values.
-fn eval_text(text: &str) {
+/// Parses and evaluates `text` in a scope holding known, unknown and sensitive values;
+/// returns the console rendering of the result, if there is one.
+fn eval_text(text: &str) -> Option<String> {
     let mut sources = SourceMap::new();
     let file = sources.add("<fuzz>", text);
     let expr = match parse_expr(text, file) {
         Ok(e) => e,
         Err(d) => {
             let _ = diag_render::render_plain(&sources, &Diagnostics::from(d));
-            return;
+            return None;
         }
     };
     let var = Value::object_from([
@@ -452,11 +454,12 @@ fn eval_text(text: &str) {
     };
     match ctx.eval(&expr) {
         Ok(v) => {
-            let _ = kiln_core::lang::display::render(&v);
             let _ = kiln_core::lang::display::to_json_redacted(&v);
+            Some(kiln_core::lang::display::render(&v))
         }
         Err(d) => {
             let _ = diag_render::render_plain(&sources, &Diagnostics::from(d));
+            None
         }
     }
 }
@@ -554,4 +557,9 @@ fn regressions() {
     for e in exprs {
         eval_text(e);
     }
+    // Integer overflow in division and remainder: i64::MIN / -1 panicked, and
+    // i64::MIN % -1 was reported as a modulo by zero.
+    assert_eq!(eval_text("(-9223372036854775807 - 1) / -1").as_deref(), Some("9223372036854775808"));
+    assert_eq!(eval_text("(-9223372036854775807 - 1) % -1").as_deref(), Some("0"));
+    assert_eq!(eval_text("(-9223372036854775807 - 1) / 2").as_deref(), Some("-4611686018427387904"));
 }
