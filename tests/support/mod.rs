@@ -26,6 +26,12 @@ pub fn kiln_bin() -> PathBuf {
 
 /// Runs `kiln ARGS` in `cwd` with `stdin` piped in, colour off, no KILN_VAR_* leaking in.
 pub fn kiln_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
+    kiln_env(cwd, args, stdin, &[])
+}
+
+/// Like [`kiln_in`], with `env` (name, value) set in the child's environment after the
+/// inherited KILN_VAR_* are removed.
+pub fn kiln_env(cwd: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(kiln_bin());
     cmd.args(args)
         .current_dir(cwd)
@@ -38,6 +44,7 @@ pub fn kiln_in(cwd: &Path, args: &[&str], stdin: &str) -> Run {
             cmd.env_remove(k);
         }
     }
+    cmd.envs(env.iter().copied());
     let mut child = cmd.spawn().expect("the kiln binary runs");
     if let Some(mut sin) = child.stdin.take() {
         let _ = sin.write_all(stdin.as_bytes());

@@ -2,7 +2,7 @@
 //! sources resolve against the calling module's directory; a module that (directly or
 //! not) calls itself is an error naming the chain.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::load::load_module;
 use super::model::{ModuleSource, ModuleTree};
@@ -45,12 +45,7 @@ fn load_rec(
                 continue;
             }
         };
-        // Without "." components, so that messages show [DIR]/modules/x, not [DIR]/./modules/x.
-        let child_dir: PathBuf = dir
-            .join(source)
-            .components()
-            .filter(|c| *c != std::path::Component::CurDir)
-            .collect();
+        let child_dir = clean_path(&dir.join(source));
         if !child_dir.is_dir() {
             diags.push(
                 Diagnostic::error(
@@ -82,4 +77,48 @@ fn load_rec(
     }
     chain.pop();
     tree
+}
+
+/// Removes `.` and resolves `..` lexically, as Terraform's `filepath.Clean` does, so that
+/// `path.module` reads `modules/disk` rather than `././modules/region/../disk`.
+fn clean_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(Component::RootDir | Component::Prefix(_))
+                ) => {}
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+    use std::path::Path;
+
+    #[test]
+    fn cleans_module_paths() {
+        assert_eq!(
+            clean_path(Path::new("././modules/a/../b")),
+            Path::new("modules/b")
+        );
+        assert_eq!(clean_path(Path::new("./a/..")), Path::new("."));
+        assert_eq!(clean_path(Path::new("../x/./y")), Path::new("../x/y"));
+        assert_eq!(clean_path(Path::new("/r/a/../../..")), Path::new("/"));
+        assert_eq!(clean_path(Path::new("/r/./m/")), Path::new("/r/m"));
+    }
 }

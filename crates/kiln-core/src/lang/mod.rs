@@ -37,7 +37,11 @@ pub fn parse_expr(text: &str, file: FileId) -> Result<Expr, Diagnostic> {
 /// A syntax error as a diagnostic at the parser's position.
 pub fn parse_error(err: &hcl_edit::parser::Error, text: &str, file: FileId) -> Diagnostic {
     let loc = err.location();
-    let offset = loc.offset().min(text.len());
+    // The parser works on bytes and may stop inside a multi-byte character.
+    let mut offset = loc.offset().min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let message = err.message().trim_end_matches('.');
     if let Some(quote) = unterminated_string(text, offset) {
         let end = text[quote..].find('\n').map_or(text.len(), |n| quote + n);

@@ -89,7 +89,7 @@ impl Number {
             return None;
         }
         if let (Number::Int(a), Number::Int(b)) = (self, o) {
-            if b != 0 && a % b == 0 {
+            if b != 0 && a.checked_rem(b) == Some(0) {
                 return a.checked_div(b).map(Number::Int);
             }
         }
@@ -100,7 +100,8 @@ impl Number {
     pub fn checked_rem(self, o: Number) -> Option<Number> {
         match (self, o) {
             (_, Number::Int(0)) => None,
-            (Number::Int(a), Number::Int(b)) => a.checked_rem(b).map(Number::Int),
+            // Only i64::MIN % -1 overflows; its remainder is 0.
+            (Number::Int(a), Number::Int(b)) => Some(Number::Int(a.checked_rem(b).unwrap_or(0))),
             _ if o.as_f64() == 0.0 => None,
             _ => Some(Number::from_f64(self.as_f64() % o.as_f64())),
         }
