@@ -31,7 +31,7 @@ impl Decoder {
                             Diagnostic::error(
                                 "Attribute redefined",
                                 format!(
-                                    "The argument \"{}\" was already set earlier in this block (marked). Each argument may be set only once; remove one of them.",
+                                    "The argument \"{}\" was already set earlier in this block, where it is marked. Each argument may be set only once; remove one of them.",
                                     attr.name
                                 ),
                             )

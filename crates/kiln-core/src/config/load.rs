@@ -596,7 +596,7 @@ fn load_module_call(module: &mut Module, block: Block, diags: &mut Diagnostics) 
 pub fn duplicate(what: &str, addr: &str, at: Span, prev: Span) -> Diagnostic {
     Diagnostic::error(
         format!("Duplicate {what} declaration"),
-        format!("{} {what} named {addr} was already declared (marked). Names must be unique within a module; rename or remove one of them.", if starts_with_vowel(what) { "An" } else { "A" }),
+        format!("{} {what} named {addr} was already declared where it is marked. Names must be unique within a module; rename or remove one of them.", if starts_with_vowel(what) { "An" } else { "A" }),
     )
     .at(at)
     .with_context(prev)

@@ -431,7 +431,14 @@ impl<'a> EvalCtx<'a> {
                     cur = match cur.kind {
                         Kind::Unknown(_) => Value::unknown(Type::Any),
                         Kind::Null => Value::tuple(Vec::new()),
-                        Kind::List(v) | Kind::Tuple(v) | Kind::Set(v) => Value::tuple(
+                        // A splat keeps a list a list (a set becomes one, as in
+                        // Terraform) and a tuple a tuple.
+                        Kind::List(v) | Kind::Set(v) => Value::list(
+                            v.into_iter()
+                                .map(|x| self.apply_ops(x, rest))
+                                .collect::<Result<_, _>>()?,
+                        ),
+                        Kind::Tuple(v) => Value::tuple(
                             v.into_iter()
                                 .map(|x| self.apply_ops(x, rest))
                                 .collect::<Result<_, _>>()?,
@@ -619,7 +626,7 @@ impl<'a> EvalCtx<'a> {
                     return Ok(Value::unknown(ty).with_sensitive(mark));
                 };
                 let ord = x.cmp_num(y);
-                match op {
+                let out = match op {
                     BinaryOp::Add => Value::number(x.plus(y)),
                     BinaryOp::Sub => Value::number(x.minus(y)),
                     BinaryOp::Mul => Value::number(x.times(y)),
@@ -646,7 +653,17 @@ impl<'a> EvalCtx<'a> {
                     BinaryOp::Greater => Value::bool(ord.is_gt()),
                     BinaryOp::GreaterEq => Value::bool(ord.is_ge()),
                     _ => Value::unknown(Type::Any),
+                };
+                // Binary floats overflow where Terraform's big numbers would not: say so
+                // instead of printing "inf".
+                if out.as_number().is_some_and(|n| !n.is_finite()) {
+                    return Err(Diagnostic::error(
+                        "Number out of range",
+                        format!("The result of this \"{}\" is too large to represent (beyond ±1.8e308).", op.symbol()),
+                    )
+                    .at(span));
                 }
+                out
             }
         };
         Ok(out.with_sensitive(mark))

@@ -32,14 +32,19 @@ pub fn eval_body(
                     a.name, a.name, a.name
                 )
             } else {
-                did_you_mean(
-                    &a.name,
-                    schema
-                        .attributes
-                        .keys()
-                        .filter(|k| schema.attributes[*k].settable())
-                        .map(String::as_str),
-                )
+                let settable: Vec<&str> = schema
+                    .attributes
+                    .iter()
+                    .filter(|(_, s)| s.settable())
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                match did_you_mean(&a.name, settable.iter().copied()) {
+                    // No near name: list what is accepted instead.
+                    hint if hint.is_empty() && !settable.is_empty() => {
+                        format!(" The arguments accepted here are: {}.", settable.join(", "))
+                    }
+                    hint => hint,
+                }
             };
             diags.push(
                 Diagnostic::error(

@@ -208,7 +208,7 @@ fn validate(
                     }
                 };
                 diags.push(
-                    Diagnostic::error("Invalid value for variable", format!("{message}\n\nThis was checked by the validation rule of var.{} (marked).", var.name))
+                    Diagnostic::error("Invalid value for variable", format!("{message}\n\n(Checked by a validation rule of var.{}; the failing condition is marked.)", var.name))
                         .at(span.unwrap_or(var.span))
                         .with_context(rule.condition.span),
                 );
