@@ -162,16 +162,7 @@ impl<'a> Evaluator<'a> {
                     let Some(local) = module.locals.get(name) else {
                         continue;
                     };
-                    let ctx = EvalCtx {
-                        scope: &scope,
-                        functions: self.functions,
-                        base_dir: &module.dir,
-                        files_read: &files,
-                    };
-                    let v = ctx.eval(&local.expr).unwrap_or_else(|d| {
-                        self.diags.push(d);
-                        Value::unknown(Type::Any)
-                    });
+                    let v = self.eval_logged(&scope, &module.dir, &files, &local.expr);
                     scope.set_local(name, v);
                 }
                 NodeKey::Resource(mode, t, n) => {
@@ -213,19 +204,7 @@ impl<'a> Evaluator<'a> {
                     let Some(out) = module.outputs.get(name) else {
                         continue;
                     };
-                    let ctx = EvalCtx {
-                        scope: &scope,
-                        functions: self.functions,
-                        base_dir: &module.dir,
-                        files_read: &files,
-                    };
-                    let v = match ctx.eval(&out.value) {
-                        Ok(v) => v,
-                        Err(d) => {
-                            self.diags.push(d);
-                            Value::unknown(Type::Any)
-                        }
-                    };
+                    let v = self.eval_logged(&scope, &module.dir, &files, &out.value);
                     if v.contains_sensitive() && !out.sensitive {
                         self.diags.push(
                             Diagnostic::error(
@@ -266,6 +245,27 @@ impl<'a> Evaluator<'a> {
                 d.address = Some(path.join(key));
             }
         }
+    }
+
+    /// Evaluates `expr`; an error is recorded and the value becomes unknown, so that
+    /// evaluation goes on and reports every problem of the run.
+    fn eval_logged(
+        &mut self,
+        scope: &dyn crate::lang::Scope,
+        dir: &std::path::Path,
+        files: &RefCell<BTreeSet<PathBuf>>,
+        expr: &crate::lang::Expr,
+    ) -> Value {
+        let ctx = EvalCtx {
+            scope,
+            functions: self.functions,
+            base_dir: dir,
+            files_read: files,
+        };
+        ctx.eval(expr).unwrap_or_else(|d| {
+            self.diags.push(d);
+            Value::unknown(Type::Any)
+        })
     }
 
     fn set_unknown(&self, scope: &mut ModuleScope, key: &NodeKey) {
@@ -450,18 +450,9 @@ impl<'a> Evaluator<'a> {
                 parent: scope,
                 names,
             };
-            let ictx = EvalCtx {
-                scope: &child_scope,
-                functions: self.functions,
-                base_dir: dir,
-                files_read: &files,
-            };
             let mut given = BTreeMap::new();
             for a in call.inputs.iter().filter(|a| vars.contains_key(&a.name)) {
-                let value = ictx.eval(&a.expr).unwrap_or_else(|d| {
-                    self.diags.push(d);
-                    Value::unknown(Type::Any)
-                });
+                let value = self.eval_logged(&child_scope, dir, &files, &a.expr);
                 given.insert(
                     a.name.clone(),
                     Given {
