@@ -168,21 +168,7 @@ pub fn reject_unknown(
 ) {
     for a in &body.attributes {
         if !attrs.contains(&a.name.as_str()) {
-            let hint = if blocks.contains(&a.name.as_str()) {
-                format!(" \"{}\" is a block here: write {} {{ … }}.", a.name, a.name)
-            } else {
-                crate::diag::did_you_mean(&a.name, attrs.iter().copied())
-            };
-            diags.push(
-                Diagnostic::error(
-                    "Unsupported argument",
-                    format!(
-                        "An argument named \"{}\" is not expected in {context}.{hint}",
-                        a.name
-                    ),
-                )
-                .at(a.name_span),
-            );
+            diags.push(unsupported_argument(a, attrs, blocks, context));
         }
     }
     for b in &body.blocks {
@@ -190,6 +176,37 @@ pub fn reject_unknown(
             diags.push(unsupported_block(b, blocks, context));
         }
     }
+}
+
+/// "Unsupported argument", with the most useful hint: the block of that name, a near
+/// name, or the list of accepted arguments.
+pub fn unsupported_argument(
+    a: &Attribute,
+    attrs: &[&str],
+    blocks: &[&str],
+    context: &str,
+) -> Diagnostic {
+    let hint = if blocks.contains(&a.name.as_str()) {
+        format!(
+            " \"{0}\" is a block here: write {0} {{ … }} instead of {0} = ….",
+            a.name
+        )
+    } else {
+        match crate::diag::did_you_mean(&a.name, attrs.iter().copied()) {
+            hint if hint.is_empty() && !attrs.is_empty() => {
+                format!(" The arguments accepted here are: {}.", attrs.join(", "))
+            }
+            hint => hint,
+        }
+    };
+    Diagnostic::error(
+        "Unsupported argument",
+        format!(
+            "An argument named \"{}\" is not expected in {context}.{hint}",
+            a.name
+        ),
+    )
+    .at(a.name_span)
 }
 
 pub fn unsupported_block(b: &Block, blocks: &[&str], context: &str) -> Diagnostic {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::decode::unsupported_argument;
 use crate::config::model::{Block, Body};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::scope::ChildScope;
@@ -26,36 +27,14 @@ pub fn eval_body(
     let mut out = BTreeMap::new();
     for a in &body.attributes {
         let Some(attr) = schema.attributes.get(&a.name) else {
-            let hint = if schema.blocks.contains_key(&a.name) {
-                format!(
-                    " \"{}\" is a block here: write {} {{ … }} instead of {} = ….",
-                    a.name, a.name, a.name
-                )
-            } else {
-                let settable: Vec<&str> = schema
-                    .attributes
-                    .iter()
-                    .filter(|(_, s)| s.settable())
-                    .map(|(k, _)| k.as_str())
-                    .collect();
-                match did_you_mean(&a.name, settable.iter().copied()) {
-                    // No near name: list what is accepted instead.
-                    hint if hint.is_empty() && !settable.is_empty() => {
-                        format!(" The arguments accepted here are: {}.", settable.join(", "))
-                    }
-                    hint => hint,
-                }
-            };
-            diags.push(
-                Diagnostic::error(
-                    "Unsupported argument",
-                    format!(
-                        "An argument named \"{}\" is not expected in {context}.{hint}",
-                        a.name
-                    ),
-                )
-                .at(a.name_span),
-            );
+            let settable: Vec<&str> = schema
+                .attributes
+                .iter()
+                .filter(|(_, s)| s.settable())
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let blocks: Vec<&str> = schema.blocks.keys().map(String::as_str).collect();
+            diags.push(unsupported_argument(a, &settable, &blocks, context));
             continue;
         };
         if !attr.settable() {
