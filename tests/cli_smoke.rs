@@ -20,3 +20,17 @@ fn console_evaluates_against_configuration() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(run.stdout, "42\n");
 }
+
+/// The shipped examples and modules stay valid and formatted.
+#[test]
+fn shipped_examples_and_modules_are_valid_and_formatted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["examples/quickstart", "modules/server-labels"] {
+        let run = kiln(root, &["validate", dir]);
+        assert_eq!(run.code, 0, "{dir}: {}", run.all());
+    }
+    for dir in ["examples", "modules"] {
+        let run = kiln(root, &["fmt", "--check", "--recursive", dir]);
+        assert_eq!(run.code, 0, "{dir} needs kiln fmt: {}", run.all());
+    }
+}

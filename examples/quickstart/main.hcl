@@ -32,11 +32,19 @@ locals {
   EOT
 }
 
+module "labels" {
+  source   = "../../modules/server-labels"
+  for_each = var.servers
+  name     = each.key
+  env      = "dev"
+  extra    = { role = each.value.role }
+}
+
 # A file on this machine, one per server: what each server would be told at boot.
 resource "local_file" "boot" {
   for_each = var.servers
   filename = "${path.module}/out/${each.key}.env"
-  content  = "ROLE=${each.value.role}\nMEMORY=${each.value.memory}\n"
+  content  = join("", [for k, v in module.labels[each.key].labels : "${upper(replace(k, "-", "_"))}=${v}\n"])
 }
 
 resource "kiln_data" "release" {
