@@ -18,7 +18,7 @@ variable "app_version" {
 }
 
 variable "servers" {
-  type    = map(object({ memory = optional(number, 256), role = string }))
+  type = map(object({ memory = optional(number, 256), role = string }))
   default = {
     web1 = { role = "web" }
     web2 = { role = "web", memory = 512 }
