@@ -173,7 +173,7 @@ pub fn reject_unknown(
     }
     for b in &body.blocks {
         if !blocks.contains(&b.kind.as_str()) {
-            diags.push(unsupported_block(b, blocks, context));
+            diags.push(unsupported_block(b, blocks, attrs, context));
         }
     }
 }
@@ -209,8 +209,16 @@ pub fn unsupported_argument(
     .at(a.name_span)
 }
 
-pub fn unsupported_block(b: &Block, blocks: &[&str], context: &str) -> Diagnostic {
-    let hint = crate::diag::did_you_mean(&b.kind, blocks.iter().copied());
+/// "Unsupported block type", hinting at the argument of that name or a near block name.
+pub fn unsupported_block(b: &Block, blocks: &[&str], attrs: &[&str], context: &str) -> Diagnostic {
+    let hint = if attrs.contains(&b.kind.as_str()) {
+        format!(
+            " \"{0}\" is an argument here: write {0} = … instead of a block.",
+            b.kind
+        )
+    } else {
+        crate::diag::did_you_mean(&b.kind, blocks.iter().copied())
+    };
     Diagnostic::error(
         "Unsupported block type",
         format!(

@@ -121,7 +121,7 @@ pub fn load_file(
                 )
                 .at(block.header_span),
             ),
-            _ => diags.push(unsupported_block(&block, &TOP_BLOCKS, "a configuration file")),
+            _ => diags.push(unsupported_block(&block, &TOP_BLOCKS, &[], "a configuration file")),
         }
     }
 }
@@ -344,7 +344,7 @@ fn load_locals(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         return;
     }
     for b in &block.body.blocks {
-        diags.push(unsupported_block(b, &[], "a locals block"));
+        diags.push(unsupported_block(b, &[], &[], "a locals block"));
     }
     for a in block.body.attributes {
         if let Some(prev) = module.locals.get(&a.name) {
@@ -548,7 +548,7 @@ fn load_module_call(module: &mut Module, block: Block, diags: &mut Diagnostics) 
         return;
     }
     for b in &block.body.blocks {
-        diags.push(unsupported_block(b, &[], "a module block"));
+        diags.push(unsupported_block(b, &[], &[], "a module block"));
     }
     let mut call = ModuleCall {
         name: name.clone(),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::decode::unsupported_argument;
+use crate::config::decode::{unsupported_argument, unsupported_block};
 use crate::config::model::{Block, Body};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::scope::ChildScope;
@@ -111,7 +111,9 @@ pub fn eval_body(
             continue;
         }
         let Some(bs) = schema.blocks.get(&b.kind) else {
-            diags.push(unsupported_block(b, schema, context));
+            let blocks: Vec<&str> = schema.blocks.keys().map(String::as_str).collect();
+            let attrs: Vec<&str> = schema.attributes.keys().map(String::as_str).collect();
+            diags.push(unsupported_block(b, &blocks, &attrs, context));
             continue;
         };
         if !b.labels.is_empty() {
@@ -190,25 +192,6 @@ fn check_count(name: &str, bs: &BlockSchema, n: usize, header: Span, diags: &mut
             );
         }
     }
-}
-
-fn unsupported_block(b: &Block, schema: &Schema, context: &str) -> Diagnostic {
-    let hint = if schema.attributes.contains_key(&b.kind) {
-        format!(
-            " \"{}\" is an argument here: write {} = … instead of a block.",
-            b.kind, b.kind
-        )
-    } else {
-        did_you_mean(&b.kind, schema.blocks.keys().map(String::as_str))
-    };
-    Diagnostic::error(
-        "Unsupported block type",
-        format!(
-            "Blocks of type \"{}\" are not expected in {context}.{hint}",
-            b.kind
-        ),
-    )
-    .at(b.header_span)
 }
 
 /// `dynamic "name" { for_each = …  iterator = it  content { … } }`.
