@@ -34,7 +34,8 @@ pub struct EvalCtx<'a> {
 }
 
 impl<'a> EvalCtx<'a> {
-    fn with_scope<'b>(&'b self, scope: &'b dyn Scope) -> EvalCtx<'b> {
+    /// The same context over another scope (a `for` iteration, an instance's `count`).
+    pub fn with_scope<'b>(&'b self, scope: &'b dyn Scope) -> EvalCtx<'b> {
         EvalCtx {
             scope,
             functions: self.functions,

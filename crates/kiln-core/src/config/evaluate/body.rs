@@ -282,12 +282,7 @@ fn eval_dynamic(
                 parent: ctx.scope,
                 names: vec![(iterator, it)],
             };
-            let cctx = EvalCtx {
-                scope: &child,
-                functions: ctx.functions,
-                base_dir: ctx.base_dir,
-                files_read: ctx.files_read,
-            };
+            let cctx = ctx.with_scope(&child);
             eval_body(
                 &cctx,
                 &content.body,
@@ -323,12 +318,7 @@ fn eval_dynamic(
             parent: ctx.scope,
             names: vec![(iterator.clone(), it)],
         };
-        let cctx = EvalCtx {
-            scope: &child,
-            functions: ctx.functions,
-            base_dir: ctx.base_dir,
-            files_read: ctx.files_read,
-        };
+        let cctx = ctx.with_scope(&child);
         let value = eval_body(
             &cctx,
             &content.body,

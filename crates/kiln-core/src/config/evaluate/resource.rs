@@ -66,10 +66,7 @@ pub fn eval_resource(
             parent: scope,
             names,
         };
-        let ictx = EvalCtx {
-            scope: &child,
-            ..ctx_ref(&ctx)
-        };
+        let ictx = ctx.with_scope(&child);
         let value = match schema {
             Some(s) => eval_body(&ictx, &r.body, &s.body, r.header_span, &context, diags),
             None => Value::unknown(Type::Any),
@@ -133,33 +130,23 @@ fn read_data(
     }
 }
 
-fn ctx_ref<'a>(ctx: &EvalCtx<'a>) -> EvalCtx<'a> {
-    EvalCtx {
-        scope: ctx.scope,
-        functions: ctx.functions,
-        base_dir: ctx.base_dir,
-        files_read: ctx.files_read,
-    }
-}
-
 fn find_schema<'s>(
     env: &ResourceEnv<'s>,
     r: &Resource,
     diags: &mut Diagnostics,
 ) -> Option<&'s ResourceSchema> {
-    let (found, all): (Option<&ResourceSchema>, Vec<&str>) = match r.mode {
-        Mode::Managed => (
-            env.schemas.resource(&r.type_name),
-            env.schemas.all_resource_types().collect(),
-        ),
-        Mode::Data => (
-            env.schemas.data_source(&r.type_name),
-            env.schemas.all_data_types().collect(),
-        ),
+    let found = match r.mode {
+        Mode::Managed => env.schemas.resource(&r.type_name),
+        Mode::Data => env.schemas.data_source(&r.type_name),
     };
     if found.is_some() {
         return found;
     }
+    // Only on a miss: every type name, for the suggestion.
+    let all: Vec<&str> = match r.mode {
+        Mode::Managed => env.schemas.all_resource_types().collect(),
+        Mode::Data => env.schemas.all_data_types().collect(),
+    };
     let what = if r.mode == Mode::Data {
         "data source"
     } else {
@@ -264,10 +251,7 @@ fn check_image_blocks(
         parent: ctx.scope,
         names,
     };
-    let bctx = EvalCtx {
-        scope: &child,
-        ..ctx_ref(ctx)
-    };
+    let bctx = ctx.with_scope(&child);
     if let Some(c) = &r.communicator {
         match communicator_schema(&c.kind) {
             Some(s) => {

@@ -177,12 +177,7 @@ fn validate(
         "var",
         Value::object_from([(var.name.clone(), value.clone())]),
     );
-    let vctx = EvalCtx {
-        scope: &scope,
-        functions: ctx.functions,
-        base_dir: ctx.base_dir,
-        files_read: ctx.files_read,
-    };
+    let vctx = ctx.with_scope(&scope);
     for rule in &var.validations {
         let ok = match vctx.eval(&rule.condition) {
             Ok(v) => v,
