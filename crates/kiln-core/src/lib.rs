@@ -9,13 +9,22 @@
 //! | [`diag`], [`diag_render`] | diagnostics as data; their terminal and JSON renderings |
 //! | [`lang`] | values, types, expressions, evaluation, functions |
 //! | [`config`] | loading a directory of `*.hcl` files into a module tree, evaluating and validating it |
+//! | [`addr`] | addresses of modules, resources and instances; parsing what users type |
+//! | [`provider`] | the provider trait: requests and responses |
+//! | [`state`] | the state model, backends, the write-ahead journal and the lock |
+//! | [`plan`] | refresh, diff and the actions of a plan |
+//! | [`event`] | what the engine reports while it works |
 
 pub mod addr;
+mod addr_parse;
 pub mod config;
 pub mod diag;
 pub mod diag_render;
+pub mod event;
 pub mod fmt;
 pub mod lang;
+pub mod plan;
 pub mod provider;
 pub mod schema;
 pub mod source;
+pub mod state;
