@@ -6,6 +6,7 @@
 
 mod body;
 mod expand;
+mod hook;
 mod module;
 mod order;
 mod refs;
@@ -17,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use body::eval_body;
-pub use module::Evaluator;
+pub use hook::{InstanceEval, ResourceHook};
+pub use module::{module_nodes, Evaluator};
 pub use refs::NodeKey;
 pub use scope::ModuleScope;
 pub use variables::MissingVars;
@@ -60,6 +62,8 @@ pub struct EvaluatedModule {
     pub scope: ModuleScope,
     pub resources: Vec<ResourceInstances>,
     pub outputs: BTreeMap<String, Value>,
+    /// Evaluated `provider` blocks by address (`aws`, `aws.west`).
+    pub providers: BTreeMap<String, Value>,
     pub children: Vec<EvaluatedModule>,
 }
 

@@ -14,7 +14,7 @@ use super::variables::{finalize, given_from_input, Given, MissingVars};
 use super::EvaluatedModule;
 use crate::addr::ModulePath;
 use crate::config::inputs::{InputSource, RawInput, RootInputs};
-use crate::config::model::{Mode, ModuleCall, ModuleTree, Resource};
+use crate::config::model::{Mode, Module, ModuleCall, ModuleTree};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::Reference;
 use crate::lang::scope::ChildScope;
@@ -33,6 +33,8 @@ pub struct Evaluator<'a> {
     /// Reads data sources whose configuration is known; `None` leaves their computed
     /// attributes unknown (as `kiln validate` does).
     pub data_reader: Option<&'a dyn DataReader>,
+    /// Set by plan and apply: decides each resource instance's value.
+    pub hook: Option<&'a dyn super::ResourceHook>,
     pub diags: Diagnostics,
     /// References already reported as invalid: evaluation errors inside them are
     /// follow-ons ("This object does not have an attribute …") and are dropped.
@@ -57,6 +59,7 @@ impl<'a> Evaluator<'a> {
             cwd,
             missing_vars: MissingVars::Error,
             data_reader: None,
+            hook: None,
             diags: Diagnostics::new(),
             bad_refs: Vec::new(),
         }
@@ -114,6 +117,7 @@ impl<'a> Evaluator<'a> {
             scope: scope.clone(),
             resources: Vec::new(),
             outputs: BTreeMap::new(),
+            providers: BTreeMap::new(),
             children: Vec::new(),
         };
         for key in &ordered.cyclic {
@@ -175,6 +179,7 @@ impl<'a> Evaluator<'a> {
                         module,
                         path: &path,
                         data_reader: self.data_reader,
+                        hook: self.hook,
                     };
                     let (group, value) = eval_resource(&env, r, &scope, &mut self.diags);
                     match mode {
@@ -221,7 +226,7 @@ impl<'a> Evaluator<'a> {
             }
             self.address_new_diags(before, &path, key);
         }
-        self.eval_providers(tree, &scope, &files);
+        result.providers = self.eval_providers(tree, &scope, &files);
         result.scope = scope;
         result
     }
@@ -286,115 +291,11 @@ impl<'a> Evaluator<'a> {
         tree: &ModuleTree,
         path: &ModulePath,
     ) -> Vec<(NodeKey, Span, Vec<NodeKey>)> {
-        let module = &tree.module;
-        let mut nodes = Vec::new();
-        for v in module.variables.values() {
-            nodes.push((NodeKey::Var(v.name.clone()), v.span, Vec::new()));
-        }
-        for l in module.locals.values() {
-            let key = NodeKey::Local(l.name.clone());
-            let deps = self.resolve_all(
-                &l.expr.references(),
-                module,
-                RefContext::default(),
-                path,
-                &key,
-            );
-            nodes.push((key, l.span, deps));
-        }
-        for r in &module.resources {
-            let key = NodeKey::Resource(r.mode, r.type_name.clone(), r.name.clone());
-            let deps = self.resource_deps(r, module, path, &key);
-            nodes.push((key, r.header_span, deps));
-        }
-        for c in module.module_calls.values() {
-            let key = NodeKey::Module(c.name.clone());
-            let mut refs = Vec::new();
-            for e in c.count.iter().chain(&c.for_each).chain(&c.depends_on) {
-                refs.extend(e.references());
-            }
-            let plain = self.resolve_all(&refs, module, RefContext::default(), path, &key);
-            let cx = RefContext {
-                count: c.count.is_some(),
-                each: c.for_each.is_some(),
-                build: false,
-            };
-            let inputs: Vec<Reference> =
-                c.inputs.iter().flat_map(|a| a.expr.references()).collect();
-            let mut deps = self.resolve_all(&inputs, module, cx, path, &key);
-            deps.extend(plain);
-            nodes.push((key, c.header_span, deps));
-        }
-        for o in module.outputs.values() {
-            let key = NodeKey::Output(o.name.clone());
-            let mut refs = o.value.references();
-            for e in &o.depends_on {
-                refs.extend(e.references());
-            }
-            let deps = self.resolve_all(&refs, module, RefContext::default(), path, &key);
-            nodes.push((key, o.span, deps));
-        }
-        nodes
-    }
-
-    fn resource_deps(
-        &mut self,
-        r: &Resource,
-        module: &crate::config::model::Module,
-        path: &ModulePath,
-        key: &NodeKey,
-    ) -> Vec<NodeKey> {
-        let mut refs = Vec::new();
-        for e in r
-            .count
-            .iter()
-            .chain(&r.for_each)
-            .chain(&r.depends_on)
-            .chain(&r.lifecycle.replace_triggered_by)
-        {
-            refs.extend(e.references());
-        }
-        let mut deps = self.resolve_all(&refs, module, RefContext::default(), path, key);
-        let cx = RefContext {
-            count: r.count.is_some(),
-            each: r.for_each.is_some(),
-            build: false,
+        let mut report = |d: Diagnostic, key: &NodeKey| {
+            self.bad_refs.extend(d.subject);
+            self.diags.push(d.with_address(path.join(key)));
         };
-        let mut body = Vec::new();
-        body_refs(&r.body, &mut body);
-        deps.extend(self.resolve_all(&body, module, cx, path, key));
-        let mut image = Vec::new();
-        for p in &r.provisioners {
-            body_refs(&p.body, &mut image);
-        }
-        if let Some(c) = &r.communicator {
-            body_refs(&c.body, &mut image);
-        }
-        let bcx = RefContext { build: true, ..cx };
-        deps.extend(self.resolve_all(&image, module, bcx, path, key));
-        deps
-    }
-
-    fn resolve_all(
-        &mut self,
-        refs: &[Reference],
-        module: &crate::config::model::Module,
-        cx: RefContext,
-        path: &ModulePath,
-        key: &NodeKey,
-    ) -> Vec<NodeKey> {
-        let mut deps = Vec::new();
-        for r in refs {
-            match resolve(r, module, cx) {
-                Ok(Some(k)) => deps.push(k),
-                Ok(None) => {}
-                Err(d) => {
-                    self.bad_refs.extend(d.subject);
-                    self.diags.push(d.with_address(path.join(key)));
-                }
-            }
-        }
-        deps
+        module_nodes(&tree.module, &mut report)
     }
 
     /// Evaluates a module call's instances; returns the value `module.NAME` has.
@@ -421,6 +322,17 @@ impl<'a> Evaluator<'a> {
                 Expansion::Unknown
             }
         };
+        if self.hook.is_some() && matches!(expansion, Expansion::Unknown) {
+            let which = if call.count.is_some() { "count" } else { "for_each" };
+            let span = call.count.as_ref().or(call.for_each.as_ref()).map_or(call.header_span, |e| e.span);
+            self.diags.push(
+                Diagnostic::error(
+                    format!("Invalid {which} argument"),
+                    format!("The \"{which}\" value of module \"{}\" depends on attributes that cannot be known until apply, so Kiln cannot tell how many instances to plan. Apply the resources it depends on first with --target, or derive {which} from values known at plan time.", call.name),
+                )
+                .at(span),
+            );
+        }
         let vars = &child.module.variables;
         for a in &call.inputs {
             if !vars.contains_key(&a.name) {
@@ -479,8 +391,9 @@ impl<'a> Evaluator<'a> {
         tree: &ModuleTree,
         scope: &ModuleScope,
         files: &RefCell<BTreeSet<PathBuf>>,
-    ) {
+    ) -> BTreeMap<String, Value> {
         let module = &tree.module;
+        let mut values = BTreeMap::new();
         for p in &module.providers {
             let Some(schema) = self.schemas.providers.get(&p.name) else {
                 let names: Vec<&str> = self.schemas.providers.keys().map(String::as_str).collect();
@@ -509,7 +422,7 @@ impl<'a> Evaluator<'a> {
                     base_dir: &module.dir,
                     files_read: files,
                 };
-                super::body::eval_body(
+                let v = super::body::eval_body(
                     &ctx,
                     &p.body,
                     &schema.config,
@@ -517,8 +430,10 @@ impl<'a> Evaluator<'a> {
                     &format!("a provider \"{}\" block", p.name),
                     &mut self.diags,
                 );
+                values.insert(p.address(), v);
             }
         }
+        values
     }
 }
 
@@ -526,4 +441,91 @@ impl<'a> Evaluator<'a> {
 enum Inputs<'i> {
     Root(&'i RootInputs),
     Child(BTreeMap<String, Given>),
+}
+
+/// Every object of `module` with the objects it refers to (its dependency edges).
+/// References that do not resolve are passed to `report` with the object they are in.
+pub fn module_nodes(
+    module: &Module,
+    report: &mut dyn FnMut(Diagnostic, &NodeKey),
+) -> Vec<(NodeKey, Span, Vec<NodeKey>)> {
+    let mut resolve_all = |refs: &[Reference], cx: RefContext, key: &NodeKey| {
+        let mut deps = Vec::new();
+        for r in refs {
+            match resolve(r, module, cx) {
+                Ok(Some(k)) => deps.push(k),
+                Ok(None) => {}
+                Err(d) => report(d, key),
+            }
+        }
+        deps
+    };
+    let mut nodes = Vec::new();
+    for v in module.variables.values() {
+        nodes.push((NodeKey::Var(v.name.clone()), v.span, Vec::new()));
+    }
+    for l in module.locals.values() {
+        let key = NodeKey::Local(l.name.clone());
+        let deps = resolve_all(&l.expr.references(), RefContext::default(), &key);
+        nodes.push((key, l.span, deps));
+    }
+    for r in &module.resources {
+        let key = NodeKey::Resource(r.mode, r.type_name.clone(), r.name.clone());
+        let mut refs = Vec::new();
+        for e in r
+            .count
+            .iter()
+            .chain(&r.for_each)
+            .chain(&r.depends_on)
+            .chain(&r.lifecycle.replace_triggered_by)
+        {
+            refs.extend(e.references());
+        }
+        let mut deps = resolve_all(&refs, RefContext::default(), &key);
+        let cx = RefContext {
+            count: r.count.is_some(),
+            each: r.for_each.is_some(),
+            build: false,
+        };
+        let mut body = Vec::new();
+        body_refs(&r.body, &mut body);
+        deps.extend(resolve_all(&body, cx, &key));
+        let mut image = Vec::new();
+        for p in &r.provisioners {
+            body_refs(&p.body, &mut image);
+        }
+        if let Some(c) = &r.communicator {
+            body_refs(&c.body, &mut image);
+        }
+        let bcx = RefContext { build: true, ..cx };
+        deps.extend(resolve_all(&image, bcx, &key));
+        nodes.push((key, r.header_span, deps));
+    }
+    for c in module.module_calls.values() {
+        let key = NodeKey::Module(c.name.clone());
+        let mut refs = Vec::new();
+        for e in c.count.iter().chain(&c.for_each).chain(&c.depends_on) {
+            refs.extend(e.references());
+        }
+        let plain = resolve_all(&refs, RefContext::default(), &key);
+        let cx = RefContext {
+            count: c.count.is_some(),
+            each: c.for_each.is_some(),
+            build: false,
+        };
+        let inputs: Vec<Reference> = c.inputs.iter().flat_map(|a| a.expr.references()).collect();
+        let mut deps = resolve_all(&inputs, cx, &key);
+        deps.extend(plain);
+        nodes.push((key, c.header_span, deps));
+    }
+    for o in module.outputs.values() {
+        let key = NodeKey::Output(o.name.clone());
+        let mut refs = o.value.references();
+        for e in &o.depends_on {
+            refs.extend(e.references());
+        }
+        let deps = resolve_all(&refs, RefContext::default(), &key);
+        nodes.push((key, o.span, deps));
+    }
+    nodes
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use super::body::eval_body;
 use super::expand::{expand, Expansion};
+use super::hook::{InstanceEval, ResourceHook};
 use super::ResourceInstances;
+use crate::addr::ResourceAddr;
 use crate::addr::ModulePath;
 use crate::config::image_blocks::{
     build_placeholder, communicator_schema, provisioner_schema, COMMUNICATOR_TYPES,
@@ -26,6 +28,7 @@ pub struct ResourceEnv<'a> {
     pub module: &'a Module,
     pub path: &'a ModulePath,
     pub data_reader: Option<&'a dyn DataReader>,
+    pub hook: Option<&'a dyn ResourceHook>,
 }
 
 /// Evaluates `r`; returns its instances and the value other objects refer to.
@@ -51,6 +54,10 @@ pub fn eval_resource(
             Expansion::Unknown
         }
     };
+    if env.hook.is_some() && matches!(expansion, Expansion::Unknown) {
+        diags.push(unknown_expansion(r.count.as_ref().or(r.for_each.as_ref()), r));
+    }
+    let resource_addr = ResourceAddr::new(env.path.clone(), r.mode, &r.type_name, &r.name);
     let context = format!(
         "a {} {} block",
         r.type_name,
@@ -72,8 +79,23 @@ pub fn eval_resource(
             None => Value::unknown(Type::Any),
         };
         check_image_blocks(r, schema, &ictx, &value, diags);
-        let value = match (r.mode, schema, env.data_reader) {
-            (Mode::Data, Some(s), Some(reader)) => read_data(env, reader, r, s, value, diags),
+        let value = match (r.mode, schema, env.hook, env.data_reader) {
+            (mode, Some(s), Some(hook), _) => {
+                let inst = InstanceEval {
+                    addr: resource_addr.instance(key.clone()),
+                    resource: r,
+                    schema: s,
+                    module_dir: &env.module.dir,
+                    ctx: &ictx,
+                };
+                match mode {
+                    Mode::Managed => hook.managed(&inst, value, diags),
+                    Mode::Data => hook.data(&inst, value, diags),
+                }
+            }
+            (Mode::Data, Some(s), None, Some(reader)) => {
+                read_data(env, reader, r, s, value, diags)
+            }
             _ => value,
         };
         instances.push((key, value));
@@ -91,6 +113,19 @@ pub fn eval_resource(
         files_read: files.into_inner(),
     };
     (group, value)
+}
+
+/// A plan must know how many instances there are; Terraform's rule and advice.
+fn unknown_expansion(e: Option<&crate::lang::Expr>, r: &Resource) -> Diagnostic {
+    let which = if r.count.is_some() { "count" } else { "for_each" };
+    let d = Diagnostic::error(
+        format!("Invalid {which} argument"),
+        format!("The \"{which}\" value depends on attributes that cannot be known until apply, so Kiln cannot tell how many instances of {} to plan. Apply the resources it depends on first with --target, or derive {which} from values known at plan time.", r.address()),
+    );
+    match e {
+        Some(e) => d.at(e.span),
+        None => d.at(r.header_span),
+    }
 }
 
 /// Reads a data source when everything configured is known (as a plan does); otherwise
