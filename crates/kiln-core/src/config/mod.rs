@@ -11,12 +11,14 @@ pub mod model;
 pub mod tree;
 pub mod typeexpr;
 pub mod version;
+pub mod workspace;
 
 use std::path::PathBuf;
 
 pub use evaluate::{EvaluatedModule, MissingVars};
 pub use inputs::{CliInput, RootInputs};
 pub use model::{Module, ModuleTree};
+pub use workspace::{load_workspace, Workspace};
 
 use crate::diag::Diagnostics;
 use crate::lang::Functions;

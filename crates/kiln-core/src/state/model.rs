@@ -67,6 +67,10 @@ pub struct InstanceState {
 pub enum InstanceStatus {
     /// Created but not known to be good (its create failed part way): replaced next plan.
     Tainted,
+    /// A create was started and not confirmed: the object may or may not exist (the run
+    /// died during the call). Attributes hold what was planned. The next refresh looks
+    /// for it: found, it becomes tainted; not found, it is forgotten.
+    Creating,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

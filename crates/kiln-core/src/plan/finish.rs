@@ -1,0 +1,172 @@
+//! The last steps of a plan: dependencies on every change, `--target` / `--exclude`,
+//! `prevent_destroy`, and the changes of root outputs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use super::values::same;
+use super::{Action, OutputChange, PlanMode, ResourceChange};
+use crate::addr::{InstanceAddr, Mode, Target};
+use crate::config::EvaluatedModule;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::lang::Value;
+use crate::source::Span;
+use crate::state::State;
+
+/// Gives each change the resource addresses it depends on (recorded in state), and each
+/// deleted object no longer in the configuration the instances its state says it
+/// depended on (so deletes run in reverse order).
+pub fn dependencies(
+    changes: &mut [ResourceChange],
+    deps: &mut HashMap<InstanceAddr, BTreeSet<InstanceAddr>>,
+    state: &State,
+) {
+    let mut by_resource: HashMap<String, Vec<InstanceAddr>> = HashMap::new();
+    for (addr, _, _, _) in state.objects() {
+        by_resource
+            .entry(addr.resource.to_string())
+            .or_default()
+            .push(addr.clone());
+    }
+    for c in changes.iter_mut() {
+        match deps.get(&c.addr) {
+            Some(d) if c.reason != super::Reason::DestroyMode || c.dependencies.is_empty() => {
+                let names: BTreeSet<String> = d
+                    .iter()
+                    .filter(|a| a.resource.mode == Mode::Managed)
+                    .map(|a| a.resource.to_string())
+                    .collect();
+                if c.action != Action::Delete {
+                    c.dependencies = names.into_iter().collect();
+                }
+            }
+            _ => {
+                let set: BTreeSet<InstanceAddr> = c
+                    .dependencies
+                    .iter()
+                    .flat_map(|r| by_resource.get(r).cloned().unwrap_or_default())
+                    .collect();
+                deps.entry(c.addr.clone()).or_default().extend(set);
+            }
+        }
+    }
+}
+
+/// With targets, only they and what they depend on change (in destroy mode: they and
+/// what depends on them); excluded objects and what depends on them do not change.
+pub fn filter_targets(
+    changes: &mut [ResourceChange],
+    deps: &HashMap<InstanceAddr, BTreeSet<InstanceAddr>>,
+    targets: &[Target],
+    excludes: &[Target],
+) {
+    if targets.is_empty() && excludes.is_empty() {
+        return;
+    }
+    let destroying = changes.iter().all(|c| c.action == Action::Delete);
+    let mut dependents: HashMap<&InstanceAddr, Vec<&InstanceAddr>> = HashMap::new();
+    for (a, ds) in deps {
+        for d in ds {
+            dependents.entry(d).or_default().push(a);
+        }
+    }
+    let closure = |seeds: Vec<InstanceAddr>, up: bool| -> HashSet<InstanceAddr> {
+        let mut seen: HashSet<InstanceAddr> = HashSet::new();
+        let mut stack = seeds;
+        while let Some(a) = stack.pop() {
+            if !seen.insert(a.clone()) {
+                continue;
+            }
+            if up {
+                stack.extend(deps.get(&a).into_iter().flatten().cloned());
+            } else {
+                stack.extend(dependents.get(&a).into_iter().flatten().map(|x| (*x).clone()));
+            }
+        }
+        seen
+    };
+    let matching = |ts: &[Target]| -> Vec<InstanceAddr> {
+        changes
+            .iter()
+            .filter(|c| ts.iter().any(|t| t.contains(&c.addr)))
+            .map(|c| c.addr.clone())
+            .collect()
+    };
+    let allowed = (!targets.is_empty()).then(|| closure(matching(targets), !destroying));
+    let excluded = closure(matching(excludes), false);
+    for c in changes.iter_mut() {
+        let keep = allowed.as_ref().is_none_or(|a| a.contains(&c.addr)) && !excluded.contains(&c.addr);
+        if !keep {
+            c.action = Action::NoOp;
+            c.after = c.before.clone();
+            c.replace_paths.clear();
+        }
+    }
+}
+
+pub fn check_prevent_destroy(
+    changes: &[ResourceChange],
+    prevent: &HashMap<InstanceAddr, Span>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for c in changes {
+        let destroys = c.action == Action::Delete || c.action.is_replace();
+        if !destroys || !c.deposed.is_empty() {
+            continue;
+        }
+        if let Some(span) = prevent.get(&c.addr) {
+            diags.push(
+                Diagnostic::error(
+                    "Instance cannot be destroyed",
+                    format!("Resource {} has lifecycle.prevent_destroy set, but the plan calls for this resource to be {}. To continue, either set prevent_destroy = false, or leave this resource out of the plan with --exclude (or narrow the plan with --target).", c.addr, if c.action == Action::Delete { "destroyed" } else { "replaced (destroyed and created again)" }),
+                )
+                .at(*span)
+                .with_address(c.addr.to_string()),
+            );
+        }
+    }
+    diags
+}
+
+/// Root outputs: what changes between the state and this plan.
+pub fn output_changes(
+    evaluated: &EvaluatedModule,
+    state: &State,
+    mode: PlanMode,
+) -> Vec<OutputChange> {
+    let mut out = Vec::new();
+    let new: BTreeMap<&String, &Value> = if mode == PlanMode::Destroy {
+        BTreeMap::new()
+    } else {
+        evaluated.outputs.iter().collect()
+    };
+    for (name, v) in &new {
+        let before = state
+            .outputs
+            .get(*name)
+            .map(|o| Value::from_json(&o.value).with_sensitive(o.sensitive));
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if same(b, v) => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        out.push(OutputChange {
+            name: (*name).clone(),
+            action,
+            sensitive: v.sensitive,
+            before,
+            after: Some((*v).clone()),
+        });
+    }
+    for (name, o) in &state.outputs {
+        if !new.contains_key(name) {
+            out.push(OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                sensitive: o.sensitive,
+                before: Some(Value::from_json(&o.value).with_sensitive(o.sensitive)),
+                after: None,
+            });
+        }
+    }
+    out
+}
