@@ -16,6 +16,7 @@
 //! | [`event`] | what the engine reports while it works |
 
 pub mod addr;
+pub mod apply;
 mod addr_parse;
 pub mod config;
 pub mod diag;

@@ -271,7 +271,7 @@ pub fn read_data(
 }
 
 /// The configured attributes of a data source.
-fn settable_part(config: &Value, schema: &ResourceSchema) -> Value {
+pub fn settable_part(config: &Value, schema: &ResourceSchema) -> Value {
     let Some(all) = config.as_map() else {
         return config.clone();
     };
@@ -287,7 +287,7 @@ fn settable_part(config: &Value, schema: &ResourceSchema) -> Value {
 
 /// Configuration as providers see it: attributes the configuration does not set are
 /// null, not unknown.
-fn clean_config(mut config: Value, inst: &InstanceEval<'_>) -> Value {
+pub fn clean_config(mut config: Value, inst: &InstanceEval<'_>) -> Value {
     if let Kind::Object(m) = &mut config.kind {
         for (name, a) in &inst.schema.body.attributes {
             if a.computed && inst.resource.body.attr(name).is_none() {
@@ -300,7 +300,7 @@ fn clean_config(mut config: Value, inst: &InstanceEval<'_>) -> Value {
 
 /// The engine's proposal: configuration, with attributes it leaves to the provider taken
 /// from the prior object (or unknown for a new one), and ignored changes kept as they are.
-fn propose(config: &Value, prior: Option<&Value>, inst: &InstanceEval<'_>) -> Value {
+pub fn propose(config: &Value, prior: Option<&Value>, inst: &InstanceEval<'_>) -> Value {
     let mut proposed = config.clone();
     if let Kind::Object(m) = &mut proposed.kind {
         for (name, a) in &inst.schema.body.attributes {
@@ -356,7 +356,7 @@ fn forces_replacement(schema: &ResourceSchema, name: &str) -> bool {
 
 /// The digest of the `replace_triggered_by` values; `None` when there are none, or when
 /// one is not known yet (its resource is being replaced: that triggers too).
-fn trigger_digest(inst: &InstanceEval<'_>) -> Option<String> {
+pub fn trigger_digest(inst: &InstanceEval<'_>) -> Option<String> {
     let exprs = &inst.resource.lifecycle.replace_triggered_by;
     if exprs.is_empty() {
         return None;

@@ -18,7 +18,7 @@ pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub use hook::{read_data, Recorded, TRIGGERS_KEY};
+pub use hook::{clean_config, propose, read_data, settable_part, trigger_digest, Recorded, TRIGGERS_KEY};
 pub use model::{Action, OutputChange, Plan, PlanMode, Reason, ResourceChange, Totals};
 
 use crate::addr::{InstanceAddr, Target};
