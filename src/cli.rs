@@ -26,6 +26,16 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Print Kiln's version.
     Version,
+    /// Show what applying the configuration would change.
+    Plan(PlanArgs),
+    /// Plan, ask for approval, and make the changes.
+    Apply(ApplyArgs),
+    /// Destroy everything the state records.
+    Destroy(ApplyArgs),
+    /// Print output values from the state.
+    Output(OutputArgs),
+    /// Print the dependency graph as Graphviz DOT.
+    Graph(GraphArgs),
 }
 
 /// Where the configuration is and what its variables are.
@@ -110,4 +120,105 @@ pub struct ConsoleArgs {
     /// Print each result as one JSON document.
     #[arg(long)]
     pub json: bool,
+}
+
+/// State and locking options of commands that run the engine.
+#[derive(Args, Clone)]
+pub struct StateArgs {
+    /// Use this local state file instead of the configured backend.
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Take the state lock (--lock=false for read-only review jobs).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+    /// How long to wait for a lock held by another run (e.g. 30s, 2m).
+    #[arg(long = "lock-timeout", default_value = "0s", value_name = "DURATION")]
+    pub lock_timeout: String,
+}
+
+/// What to plan.
+#[derive(Args, Clone)]
+pub struct PlanningArgs {
+    /// Read real objects before planning (--refresh=false skips it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// Limit the plan to these objects and what they depend on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Leave these objects, and what depends on them, unchanged (repeatable).
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
+    /// Replace this object even if nothing changed (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Emit one JSON event per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Plan to destroy everything.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Exit 0 with no changes, 1 on error, 2 when there are changes.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Print only the resource lines and the totals.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Don't ask for approval.
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+    /// Operations in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub parallelism: usize,
+}
+
+#[derive(Args)]
+pub struct OutputArgs {
+    /// The output to print; all of them when left out.
+    pub name: Option<String>,
+    /// The configuration directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Use this local state file instead of the configured backend.
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Print as JSON (sensitive values included).
+    #[arg(long)]
+    pub json: bool,
+    /// Print a string output's raw text, for scripts.
+    #[arg(long)]
+    pub raw: bool,
+    /// Disable coloured output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Draw the operations of a plan instead of the configuration.
+    #[arg(long)]
+    pub plan: bool,
 }

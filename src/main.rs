@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod events;
 mod providers;
 mod ui;
 
@@ -32,6 +33,23 @@ fn main() -> ExitCode {
             commands::console::run(args)
         }
         cli::Command::Version => commands::version::run(),
+        cli::Command::Plan(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::plan::run(args)
+        }
+        cli::Command::Apply(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::apply::run(args, kiln_core::plan::PlanMode::Normal)
+        }
+        cli::Command::Destroy(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::apply::run(args, kiln_core::plan::PlanMode::Destroy)
+        }
+        cli::Command::Output(args) => commands::output::run(args),
+        cli::Command::Graph(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::graph::run(args)
+        }
     };
     ExitCode::from(code)
 }

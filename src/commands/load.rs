@@ -13,6 +13,24 @@ pub fn load(
     missing_vars: MissingVars,
     read_data: bool,
 ) -> Result<Loaded, Diagnostics> {
+    let opts = load_options(args, missing_vars, read_data)?;
+    let schemas = crate::providers::schemas();
+    let reader = crate::providers::AllData;
+    Ok(load_configuration_with(
+        &opts,
+        &schemas,
+        &Functions::standard(),
+        Some(&reader),
+    ))
+}
+
+/// The load options `args` ask for; bad `--var` options and a missing directory are
+/// errors here.
+pub fn load_options(
+    args: &ConfigArgs,
+    missing_vars: MissingVars,
+    read_data: bool,
+) -> Result<LoadOptions, Diagnostics> {
     let mut bad = Diagnostics::new();
     let cli_inputs: Vec<CliInput> = args
         .ordered_inputs
@@ -43,14 +61,7 @@ pub fn load(
         missing_vars,
         read_data,
     };
-    let schemas = crate::providers::schemas();
-    let reader = crate::providers::AllData;
-    Ok(load_configuration_with(
-        &opts,
-        &schemas,
-        &Functions::standard(),
-        Some(&reader),
-    ))
+    Ok(opts)
 }
 
 fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {

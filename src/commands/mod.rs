@@ -1,7 +1,12 @@
 //! One file per command.
 
+pub mod apply;
 pub mod console;
+pub mod engine;
 pub mod fmt;
+pub mod graph;
 pub mod load;
+pub mod output;
+pub mod plan;
 pub mod validate;
 pub mod version;

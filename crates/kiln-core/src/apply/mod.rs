@@ -46,3 +46,36 @@ pub struct Outcome {
     pub changed: usize,
     pub destroyed: usize,
 }
+
+/// The operations a plan would run, as DOT: an edge points from an operation to one it
+/// waits for (`kiln graph --plan`).
+pub fn operation_dot(planned: &crate::plan::Planned) -> String {
+    let ops = ops::build(&planned.plan, &planned.deps);
+    let label = |o: &ops::Op| {
+        let c = &planned.plan.changes[o.change];
+        let verb = match o.kind {
+            OpKind::Create => "create",
+            OpKind::Update => "update",
+            OpKind::Delete => "delete",
+            OpKind::Read => "read",
+        };
+        if o.kind == OpKind::Delete && !o.deposed.is_empty() {
+            format!("{verb} {} (deposed)", c.addr)
+        } else {
+            format!("{verb} {}", c.addr)
+        }
+    };
+    let nodes: Vec<(String, &str)> = ops
+        .iter()
+        .map(|o| {
+            let style = if o.kind == OpKind::Delete { ", color = red" } else { "" };
+            (label(o), style)
+        })
+        .collect();
+    let mut edges: Vec<(String, String)> = ops
+        .iter()
+        .flat_map(|o| o.after.iter().map(move |a| (label(o), label(&ops[*a]))))
+        .collect();
+    edges.sort();
+    crate::graph::labelled_dot(&nodes, &edges)
+}
