@@ -278,17 +278,25 @@ pub fn parse_mode(text: &str) -> Result<u32, String> {
     u32::from_str_radix(text, 8).map_err(|e| e.to_string())
 }
 
-/// Creates (or, for `update`, rewrites) the file.
+/// Creates (or, for `update`, rewrites) the file. On failure the new state is what still
+/// exists: nothing for a create, the prior file for an update.
 pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
     let planned = req.planned;
+    let prior = req.prior;
+    let failed = |diagnostics: Diagnostics| ApplyResponse {
+        new_state: prior.clone(),
+        diagnostics,
+    };
+    let cannot =
+        |msg: &str| failed(Diagnostic::error(format!("Cannot write {}", t.name), msg).into());
     let Some(filename) = str_attr(&planned, "filename").map(str::to_string) else {
-        return ApplyResponse {
-            new_state: None,
-            diagnostics: engine_bug(
-                "Unknown filename",
-                "local_file was asked to write a file whose filename is not known.".into(),
+        return failed(engine_bug(
+            "Unknown filename",
+            format!(
+                "{} was asked to write a file whose filename is not known.",
+                t.name
             ),
-        };
+        ));
     };
     let unknown: Vec<&String> = planned
         .as_map()
@@ -298,32 +306,29 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
         .map(|(k, _)| k)
         .collect();
     if !unknown.is_empty() {
-        return ApplyResponse {
-            new_state: None,
-            diagnostics: engine_bug(
-                "Unknown planned values",
-                format!(
-                    "local_file was asked to write {filename} while {unknown:?} are not known yet."
-                ),
+        return failed(engine_bug(
+            "Unknown planned values",
+            format!(
+                "{} was asked to write {filename} while {unknown:?} are not known yet.",
+                t.name
             ),
-        };
+        ));
     }
     let Some(arg) = CONTENT_ARGS.into_iter().find(|a| !is_null(&planned, a)) else {
-        return failed("The configuration sets no content; plan should have said so.");
+        return cannot("The configuration sets no content; plan should have said so.");
     };
     let modes = (
         mode_of(&planned, "file_permission", t.file_mode),
         mode_of(&planned, "directory_permission", t.dir_mode),
     );
     let (Ok(file_mode), Ok(dir_mode)) = modes else {
-        return failed(
+        return cannot(
             "file_permission and directory_permission must be octal modes such as \"0644\".",
         );
     };
     let dir = req.cx.module_dir.clone();
     let path = dir.join(&filename);
-    let old_path = req
-        .prior
+    let old_path = prior
         .as_ref()
         .and_then(|p| str_attr(p, "filename"))
         .map(|f| dir.join(f))
@@ -334,7 +339,7 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
     } else {
         match bytes_of(&planned, arg) {
             Ok(b) => b,
-            Err(msg) => return failed(&msg),
+            Err(msg) => return cannot(&msg),
         }
     };
     let written = blocking(move || -> Result<Vec<u8>, String> {
@@ -352,7 +357,7 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
     .await;
     let bytes = match written {
         Ok(b) => b,
-        Err(msg) => return failed(&msg),
+        Err(msg) => return cannot(&msg),
     };
     let new_state = with_digests(planned.clone(), &bytes);
     let mut diagnostics = Diagnostics::new();
@@ -368,13 +373,6 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
     ApplyResponse {
         new_state: Some(new_state),
         diagnostics,
-    }
-}
-
-fn failed(msg: &str) -> ApplyResponse {
-    ApplyResponse {
-        new_state: None,
-        diagnostics: Diagnostic::error("Cannot write local_file", msg.to_string()).into(),
     }
 }
 
@@ -398,7 +396,7 @@ pub async fn read(items: Vec<ReadItem>) -> ReadResponse {
 fn read_one(cx: &CallContext, prior: Value, diags: &mut Diagnostics) -> Option<Value> {
     let Some(filename) = str_attr(&prior, "filename") else {
         diags.push(Diagnostic::error(
-            "Invalid local_file state",
+            "Invalid file state",
             format!("The state of {} has no filename, so the file cannot be found. Remove it from state with `kiln state rm` and import it again.", cx.addr),
         ).with_address(cx.addr.to_string()));
         return Some(prior);
@@ -408,9 +406,8 @@ fn read_one(cx: &CallContext, prior: Value, diags: &mut Diagnostics) -> Option<V
         Ok(None) => None,
         Ok(Some(f)) => Some(refreshed(prior, &f.bytes, f.mode)),
         Err(msg) => {
-            diags.push(
-                Diagnostic::error("Cannot read local_file", msg).with_address(cx.addr.to_string()),
-            );
+            diags
+                .push(Diagnostic::error("Cannot read file", msg).with_address(cx.addr.to_string()));
             Some(prior)
         }
     }
@@ -452,7 +449,7 @@ pub async fn delete(req: DeleteRequest) -> Diagnostics {
     let path = req.cx.module_dir.join(filename);
     match blocking(move || files::remove(&path)).await {
         Ok(()) => Diagnostics::new(),
-        Err(msg) => Diagnostic::error("Cannot delete local_file", msg).into(),
+        Err(msg) => Diagnostic::error("Cannot delete file", msg).into(),
     }
 }
 
@@ -473,7 +470,7 @@ pub async fn import(t: FileType, req: ImportRequest) -> ImportResponse {
             None
         }
         Err(msg) => {
-            diagnostics.push(Diagnostic::error("Cannot import local_file", msg));
+            diagnostics.push(Diagnostic::error("Cannot import file", msg));
             None
         }
     };

@@ -411,3 +411,33 @@ async fn local_command_reads_through_the_trait() {
 fn limits_are_generous_but_bounded() {
     assert_eq!(LocalProvider::new().limits().max_concurrent, Some(64));
 }
+
+#[tokio::test]
+async fn a_failed_write_reports_what_still_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = LocalProvider::new();
+    let cx = cx("local_file", "a", dir.path());
+    // "blocker" is a file, so "blocker/b" cannot be created.
+    let old = apply(
+        &p,
+        &cx,
+        &file(&[("filename", s("blocker")), ("content", s("1"))]),
+        None,
+    )
+    .await;
+    let cfg = file(&[("filename", s("blocker/b")), ("content", s("2"))]);
+    let planned = plan(&p, &cx, &cfg, Some(&old)).planned;
+    let req = ApplyRequest {
+        type_name: "local_file".into(),
+        cx,
+        prior: Some(old.clone()),
+        planned,
+        config: cfg,
+    };
+    let updated = p.update(req.clone()).await;
+    assert!(updated.diagnostics.has_errors());
+    assert_eq!(updated.new_state, Some(old), "the old file is still there");
+    let created = p.create(ApplyRequest { prior: None, ..req }).await;
+    assert!(created.diagnostics.has_errors());
+    assert_eq!(created.new_state, None, "nothing was created");
+}
