@@ -1,15 +1,26 @@
-//! The providers compiled into this `kiln`.
+//! The providers compiled into this `kiln`: the only place that names concrete ones.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use kiln_core::lang::Value;
-use kiln_core::provider::DataReader;
+use kiln_core::provider::{DataReader, Provider};
 use kiln_core::schema::Schemas;
 
+/// One value per provider name, ready for the engine.
+pub fn providers() -> Vec<Arc<dyn Provider>> {
+    vec![
+        Arc::new(kiln_builtin::LocalProvider::new()),
+        Arc::new(kiln_builtin::KilnProvider::new()),
+    ]
+}
+
+/// The schemas of [`providers`], for loading and validating configuration.
 pub fn schemas() -> Schemas {
     let mut s = Schemas::new();
-    s.add(kiln_builtin::local_schema());
-    s.add(kiln_builtin::kiln_schema());
+    for p in providers() {
+        s.add(p.schema().clone());
+    }
     s
 }
 
