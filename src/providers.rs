@@ -37,3 +37,19 @@ impl DataReader for AllData {
         kiln_builtin::BuiltinData.read_data(type_name, config, module_dir)
     }
 }
+
+/// A factory per provider name: the engine makes one provider value per provider
+/// configuration (`aws`, `aws.west`).
+pub fn factories() -> std::collections::BTreeMap<String, kiln_core::provider_set::Factory> {
+    let mut f: std::collections::BTreeMap<String, kiln_core::provider_set::Factory> =
+        std::collections::BTreeMap::new();
+    f.insert(
+        "local".into(),
+        Arc::new(|| Arc::new(kiln_builtin::LocalProvider::new()) as Arc<dyn Provider>),
+    );
+    f.insert(
+        "kiln".into(),
+        Arc::new(|| Arc::new(kiln_builtin::KilnProvider::new()) as Arc<dyn Provider>),
+    );
+    f
+}
