@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod providers;
+mod render;
 mod ui;
 
 use std::process::ExitCode;
