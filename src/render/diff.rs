@@ -26,14 +26,14 @@ pub enum Change {
 }
 
 impl Change {
-    /// A parent's change given a child's: any change makes the parent change, and a mix
-    /// of creates and deletes is an update (Terraform's `CompareActions`).
+    /// A parent's change given a child's (Terraform's `CompareActions`): an unchanged
+    /// child leaves it be; a child changing differently from the parent so far makes it
+    /// an update (an element added to an existing list updates the list).
     pub fn and(self, child: Change) -> Change {
-        match (self, child) {
-            (current, Change::NoOp) => current,
-            (Change::NoOp, next) => next,
-            (a, b) if a == b => a,
-            _ => Change::Update,
+        if child == Change::NoOp || child == self {
+            self
+        } else {
+            Change::Update
         }
     }
 
@@ -68,7 +68,10 @@ pub enum Leaf {
 #[derive(Debug, Clone)]
 pub enum Node {
     /// Primitives (or null) on both sides; strings are drawn by [`super::strings`].
-    Leaf { before: Leaf, after: Leaf },
+    Leaf {
+        before: Leaf,
+        after: Leaf,
+    },
     /// A string holding JSON, diffed structurally and drawn as `jsonencode(…)`.
     /// `whitespace_only` when the texts differ but the JSON does not.
     Json {
@@ -76,7 +79,9 @@ pub enum Node {
         whitespace_only: bool,
     },
     /// The new value is not known until apply; `before` is the old value drawn as removed.
-    Unknown { before: Option<Box<Diff>> },
+    Unknown {
+        before: Option<Box<Diff>>,
+    },
     /// A sensitive value: which sides were marked, and whether the value itself changed.
     /// Holds no content on purpose.
     Sensitive {
@@ -87,7 +92,10 @@ pub enum Node {
     /// A nested block whose value is sensitive as a whole.
     SensitiveBlock,
     /// The value changes kind (a string becomes a list): old drawn removed, new created.
-    TypeChange { before: Box<Diff>, after: Box<Diff> },
+    TypeChange {
+        before: Box<Diff>,
+        after: Box<Diff>,
+    },
     /// Ordered: elements as the alignment of the two sequences produced them.
     List(Vec<Diff>),
     Set(Vec<Diff>),
@@ -366,6 +374,8 @@ fn block(
     for (name, bs) in &schema.blocks {
         path.push(PathStep::Attr(name.clone()));
         let (bv, av) = (present(bm.get(name)), present(am.get(name)));
+        // No blocks before is nothing before, whatever shape the empty value has.
+        let bv = bv.filter(|v| v.as_seq().is_none_or(|s| !s.is_empty()));
         let group_replace = cx.marks(path, false);
         let mut items = match bs.nesting {
             _ if av.is_some_and(|v| !v.is_known()) => vec![value(bv, av, false, path, cx)],

@@ -123,7 +123,11 @@ pub(super) fn draw(d: &Diff, indent: usize, opts: Opts) -> String {
                 ..opts
             };
             let arrow = opts.style.yellow("->");
-            format!("{} {arrow} {}", draw(before, indent, o), draw(after, indent, o))
+            format!(
+                "{} {arrow} {}",
+                draw(before, indent, o),
+                draw(after, indent, o)
+            )
         }
         Node::List(items) => list(d, items, indent, opts),
         Node::Set(items) => set(d, items, indent, opts),
@@ -199,7 +203,10 @@ fn list(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> String {
         show_next = false;
         if pending.len() > 1 {
             let hidden = unchanged("element", pending.len() - 1, opts);
-            out.push_str(&format!("{}{hidden}\n", prefix(indent + 1, Change::NoOp, opts)));
+            out.push_str(&format!(
+                "{}{hidden}\n",
+                prefix(indent + 1, Change::NoOp, opts)
+            ));
         }
         if let Some(last) = pending.last() {
             push(&mut out, last, context);
@@ -214,7 +221,10 @@ fn list(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> String {
     }
     if !pending.is_empty() {
         let hidden = unchanged("element", pending.len(), opts);
-        out.push_str(&format!("{}{hidden}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "{}{hidden}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     out + &format!(
         "{}]{}",
@@ -246,7 +256,10 @@ fn set(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> String {
     }
     if hidden > 0 {
         let note = unchanged("element", hidden, opts);
-        out.push_str(&format!("{}{note}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     out + &format!(
         "{}]{}",
@@ -265,7 +278,11 @@ fn map(d: &Diff, items: &BTreeMap<String, Diff>, indent: usize, opts: Opts) -> S
         ..opts
     };
     let keys: Vec<(String, &Diff)> = items.iter().map(|(k, v)| (quote(k), v)).collect();
-    let width = keys.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = keys
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = format!("{{{}\n", forces(d.replace, opts));
     let mut hidden = 0;
     for (key, e) in &keys {
@@ -276,7 +293,11 @@ fn map(d: &Diff, items: &BTreeMap<String, Diff>, indent: usize, opts: Opts) -> S
         for w in warnings(e, indent + 1, opts) {
             out.push_str(&format!("{w}\n"));
         }
-        let comma = if matches!(e.node, Node::Object(_)) { "," } else { "" };
+        let comma = if matches!(e.node, Node::Object(_)) {
+            ","
+        } else {
+            ""
+        };
         out.push_str(&format!(
             "{}{key:<width$} = {}{comma}\n",
             prefix(indent + 1, e.change, elem),
@@ -285,7 +306,10 @@ fn map(d: &Diff, items: &BTreeMap<String, Diff>, indent: usize, opts: Opts) -> S
     }
     if hidden > 0 {
         let note = unchanged("element", hidden, opts);
-        out.push_str(&format!("{}{note}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     out + &format!(
         "{}}}{}",
@@ -305,7 +329,11 @@ fn attribute_lines(
 ) -> usize {
     let names: Vec<(String, &String, &Diff)> =
         attrs.iter().map(|(k, v)| (attr_name(k), k, v)).collect();
-    let width = names.iter().map(|(n, ..)| n.chars().count()).max().unwrap_or(0);
+    let width = names
+        .iter()
+        .map(|(n, ..)| n.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut hidden = 0;
     for (name, key, a) in names {
         let o = if IMPORTANT.contains(&key.as_str()) {
@@ -344,7 +372,10 @@ fn object(d: &Diff, attrs: &BTreeMap<String, Diff>, indent: usize, opts: Opts) -
     let hidden = attribute_lines(&mut out, attrs, indent, opts, child);
     if hidden > 0 {
         let note = unchanged("attribute", hidden, opts);
-        out.push_str(&format!("{}{note}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     out + &format!(
         "{}}}{}",
@@ -369,7 +400,10 @@ fn block(
     let hidden = attribute_lines(&mut out, attrs, indent, opts, opts);
     if hidden > 0 {
         let note = unchanged("attribute", hidden, opts);
-        out.push_str(&format!("{}{note}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     let mut hidden_blocks = 0;
     for (name, items) in blocks {
@@ -393,7 +427,10 @@ fn block(
     }
     if hidden_blocks > 0 {
         let note = unchanged("block", hidden_blocks, opts);
-        out.push_str(&format!("\n{}{note}\n", prefix(indent + 1, Change::NoOp, opts)));
+        out.push_str(&format!(
+            "\n{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
     }
     out + &format!("{}}}", prefix(indent, Change::NoOp, opts))
 }

@@ -106,7 +106,9 @@ fn drift_section(out: &mut String, drift: &[&ResourceChange], schemas: &Schemas,
         style.bold_cyan("Note:"),
         style.bold(" Objects have changed outside of Kiln")
     ));
-    out.push_str("Kiln detected the following changes made outside of Kiln since the last \"kiln apply\":\n");
+    out.push_str(
+        "Kiln detected the following changes made outside of Kiln since the last \"kiln apply\":\n",
+    );
     for c in drift {
         out.push('\n');
         out.push_str(&resource_text(c, schemas, Cause::Drift, style));
@@ -140,8 +142,14 @@ fn legend(out: &mut String, changes: &[&ResourceChange], style: Style) {
         (Action::Create, "create"),
         (Action::Update, "update in-place"),
         (Action::Delete, "destroy"),
-        (Action::DeleteThenCreate, "destroy and then create replacement"),
-        (Action::CreateThenDelete, "create replacement and then destroy"),
+        (
+            Action::DeleteThenCreate,
+            "destroy and then create replacement",
+        ),
+        (
+            Action::CreateThenDelete,
+            "create replacement and then destroy",
+        ),
         (Action::Read, "read (data resources)"),
     ];
     for (action, text) in entries {
@@ -251,12 +259,13 @@ fn note(c: &ResourceChange) -> Option<String> {
             Some("config refers to values not yet known".to_string())
         }
         (Action::Delete, Reason::NoConfig) => Some(format!("because {r} is not in configuration")),
-        (Action::Delete, Reason::NoModule) => Some(format!(
-            "because {} is not in configuration",
-            r.module
-        )),
+        (Action::Delete, Reason::NoModule) => {
+            Some(format!("because {} is not in configuration", r.module))
+        }
         (Action::Delete, Reason::NoInstance) => Some(match &c.addr.key {
-            InstanceKey::Int(_) => format!("because index {} is out of range for count", c.addr.key),
+            InstanceKey::Int(_) => {
+                format!("because index {} is out of range for count", c.addr.key)
+            }
             InstanceKey::Str(_) => format!("because key {} is not in for_each map", c.addr.key),
             InstanceKey::None => "because resource uses count or for_each".to_string(),
         }),
@@ -302,7 +311,11 @@ fn summary(plan: &Plan, changes: &[&ResourceChange], style: Style) -> String {
     }
     let mut out = String::new();
     for c in changes {
-        out.push_str(&format!("{} {}", action_symbol(c.action, style), display_addr(c)));
+        out.push_str(&format!(
+            "{} {}",
+            action_symbol(c.action, style),
+            display_addr(c)
+        ));
         if let Some(why) = short_reason(c) {
             out.push_str(&format!(" ({why})"));
         }
@@ -324,12 +337,16 @@ fn short_reason(c: &ResourceChange) -> Option<String> {
             Reason::Requested => Some("replacement requested".to_string()),
             Reason::Triggered(_) => Some("replace_triggered_by".to_string()),
             _ if !c.replace_paths.is_empty() => {
-                let paths: Vec<String> = c.replace_paths.iter().map(|p| path_to_string(p)).collect();
+                let paths: Vec<String> =
+                    c.replace_paths.iter().map(|p| path_to_string(p)).collect();
                 let verb = if paths.len() == 1 { "forces" } else { "force" };
                 Some(format!("{} {verb} replacement", paths.join(", ")))
             }
             _ => None,
         };
+    }
+    if c.action == Action::Delete && c.reason == Reason::NoConfig {
+        return Some("not in configuration".to_string());
     }
     note(c).map(|n| n.strip_prefix("because ").map(str::to_string).unwrap_or(n))
 }

@@ -113,7 +113,13 @@ impl Shown {
 }
 
 /// Draws a [`Node::Leaf`].
-pub(super) fn draw_leaf(d: &Diff, before: &Leaf, after: &Leaf, indent: usize, opts: Opts) -> String {
+pub(super) fn draw_leaf(
+    d: &Diff,
+    before: &Leaf,
+    after: &Leaf,
+    indent: usize,
+    opts: Opts,
+) -> String {
     let (b, a) = (shown(before), shown(after));
     let arrow = opts.style.yellow("->");
     let replace = forces(d.replace, opts);
@@ -202,13 +208,21 @@ fn line_diff(before: &[String], after: &[String], indent: usize, opts: Opts) -> 
         let run = &tagged[start..i];
         if run.len() > head + tail + 1 {
             let hidden = run.len() - head - tail;
-            out.extend(run[..head].iter().map(|(c, l)| line(indent + 1, *c, l, opts)));
+            out.extend(
+                run[..head]
+                    .iter()
+                    .map(|(c, l)| line(indent + 1, *c, l, opts)),
+            );
             out.push(format!(
                 "{}{}",
                 prefix(indent + 1, Change::NoOp, opts),
                 unchanged("line", hidden, opts)
             ));
-            out.extend(run[run.len() - tail..].iter().map(|(c, l)| line(indent + 1, *c, l, opts)));
+            out.extend(
+                run[run.len() - tail..]
+                    .iter()
+                    .map(|(c, l)| line(indent + 1, *c, l, opts)),
+            );
         } else {
             out.extend(run.iter().map(|(c, l)| line(indent + 1, *c, l, opts)));
         }

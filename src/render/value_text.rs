@@ -80,7 +80,11 @@ fn mapping(m: &BTreeMap<String, Value>, indent: usize) -> String {
         return "{}".to_string();
     }
     let inner = indent + 2;
-    let width = m.keys().map(|k| quote(k).chars().count()).max().unwrap_or(0);
+    let width = m
+        .keys()
+        .map(|k| quote(k).chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = "{\n".to_string();
     for (k, item) in m {
         out.push_str(&format!(
