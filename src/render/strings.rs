@@ -128,15 +128,15 @@ pub(super) fn draw_leaf(
             let s = if d.change == Change::NoOp { &b } else { &a };
             match s {
                 Shown::Lines(text) => heredoc(&plain_lines(text, indent, opts), d, indent, opts),
-                other => return format!("{}{replace}", other.simple(opts)),
+                other => format!("{}{replace}", other.simple(opts)),
             }
         }
         Change::Delete => match &b {
             Shown::Lines(text) => heredoc(&plain_lines(text, indent, opts), d, indent, opts),
-            Shown::Null => return format!("{}{replace}", b.simple(opts)),
+            Shown::Null => format!("{}{replace}", b.simple(opts)),
             other => {
                 let suffix = null_suffix(d.change, opts);
-                return format!("{}{suffix}{replace}", other.simple(opts));
+                format!("{}{suffix}{replace}", other.simple(opts))
             }
         },
         Change::Update => {
