@@ -1,7 +1,7 @@
 //! Rendering for people: plans as Terraform-style terminal text, values for
 //! `kiln output`, and the one-line summaries after apply and destroy.
 //!
-//! A plan is rendered in two steps (see `diff`): the before and after values of each
+//! A plan is rendered in two steps (see `tree`): the before and after values of each
 //! object are diffed into a tree guided by the resource schema, then `draw` prints the
 //! tree with one small renderer per kind of node. Nothing here decides what to do; it
 //! only shows what the plan decided. Sensitive values never reach the text.
@@ -10,11 +10,16 @@
 #![allow(dead_code)]
 
 mod diff;
+mod diff_block;
 mod draw;
+mod draw_body;
+mod draw_collections;
 mod plan_text;
 mod seq;
 mod strings;
 pub mod style;
+mod summary;
+mod tree;
 mod value_text;
 
 #[cfg(test)]

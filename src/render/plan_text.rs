@@ -4,12 +4,12 @@
 
 use kiln_core::addr::{InstanceKey, Mode};
 use kiln_core::plan::{Action, OutputChange, Plan, PlanMode, Reason, ResourceChange};
-use kiln_core::provider::path_to_string;
 use kiln_core::schema::Schemas;
 
-use super::diff::{diff_body, diff_value, DiffCx};
+use super::diff::{diff_body, diff_value};
 use super::draw::{draw, Opts};
 use super::style::Style;
+use super::tree::DiffCx;
 
 /// How to render a plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
         .filter(|c| !(c.action == Action::Delete && c.addr.resource.mode == Mode::Data))
         .collect();
     if opts.summary_only {
-        return summary(plan, &changes, style);
+        return super::summary::summary(plan, &changes, style);
     }
     let mut outputs: Vec<&OutputChange> = plan
         .outputs
@@ -160,7 +160,7 @@ fn legend(out: &mut String, changes: &[&ResourceChange], style: Style) {
 }
 
 /// The three-column symbol of a resource's action.
-fn action_symbol(action: Action, style: Style) -> String {
+pub(super) fn action_symbol(action: Action, style: Style) -> String {
     match action {
         Action::NoOp => "   ".to_string(),
         Action::Create => format!("  {}", style.green("+")),
@@ -172,7 +172,7 @@ fn action_symbol(action: Action, style: Style) -> String {
     }
 }
 
-fn totals_line(plan: &Plan, style: Style) -> String {
+pub(super) fn totals_line(plan: &Plan, style: Style) -> String {
     let t = plan.totals();
     format!(
         "{} {} to add, {} to change, {} to destroy.",
@@ -183,7 +183,7 @@ fn totals_line(plan: &Plan, style: Style) -> String {
     )
 }
 
-fn display_addr(c: &ResourceChange) -> String {
+pub(super) fn display_addr(c: &ResourceChange) -> String {
     if c.deposed.is_empty() {
         c.addr.to_string()
     } else {
@@ -252,7 +252,7 @@ fn comment(c: &ResourceChange, cause: Cause, style: Style) -> String {
 }
 
 /// The extra line Terraform prints under a read or a delete, without its `# (…)`.
-fn note(c: &ResourceChange) -> Option<String> {
+pub(super) fn note(c: &ResourceChange) -> Option<String> {
     let r = &c.addr.resource;
     match (c.action, &c.reason) {
         (Action::Read, Reason::ConfigUnknown) => {
@@ -298,55 +298,4 @@ fn outputs_text(plan: &Plan, outputs: &[&OutputChange], style: Style) -> String 
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// `kiln plan --summary`: a line per change and the totals.
-fn summary(plan: &Plan, changes: &[&ResourceChange], style: Style) -> String {
-    if !plan.has_changes() && changes.is_empty() {
-        let text = match plan.mode {
-            PlanMode::Normal => "No changes. Your infrastructure matches the configuration.",
-            PlanMode::Destroy => "No changes. No objects need to be destroyed.",
-        };
-        return format!("{text}\n");
-    }
-    let mut out = String::new();
-    for c in changes {
-        out.push_str(&format!(
-            "{} {}",
-            action_symbol(c.action, style),
-            display_addr(c)
-        ));
-        if let Some(why) = short_reason(c) {
-            out.push_str(&format!(" ({why})"));
-        }
-        out.push('\n');
-    }
-    if !changes.is_empty() {
-        out.push('\n');
-    }
-    out.push_str(&totals_line(plan, style));
-    out.push('\n');
-    out
-}
-
-/// Why, in a few words, for the summary line.
-fn short_reason(c: &ResourceChange) -> Option<String> {
-    if c.action.is_replace() {
-        return match &c.reason {
-            Reason::Tainted => Some("tainted".to_string()),
-            Reason::Requested => Some("replacement requested".to_string()),
-            Reason::Triggered(_) => Some("replace_triggered_by".to_string()),
-            _ if !c.replace_paths.is_empty() => {
-                let paths: Vec<String> =
-                    c.replace_paths.iter().map(|p| path_to_string(p)).collect();
-                let verb = if paths.len() == 1 { "forces" } else { "force" };
-                Some(format!("{} {verb} replacement", paths.join(", ")))
-            }
-            _ => None,
-        };
-    }
-    if c.action == Action::Delete && c.reason == Reason::NoConfig {
-        return Some("not in configuration".to_string());
-    }
-    note(c).map(|n| n.strip_prefix("because ").map(str::to_string).unwrap_or(n))
 }

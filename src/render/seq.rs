@@ -6,7 +6,8 @@ use kiln_core::lang::{Kind, Value};
 use kiln_core::provider::{AttrPath, PathStep};
 use similar::{Algorithm, DiffTag};
 
-use super::diff::{value, Diff, DiffCx};
+use super::diff::value;
+use super::tree::{Diff, DiffCx};
 
 /// A comparison key for an element: equal keys, equal elements (marks included). Used
 /// only to compare, never shown.

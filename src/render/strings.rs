@@ -8,8 +8,9 @@ use kiln_core::lang::Value;
 use kiln_core::provider::{AttrPath, PathStep};
 use similar::{Algorithm, DiffTag};
 
-use super::diff::{diff_value, Change, Diff, DiffCx, Leaf, Node};
+use super::diff::diff_value;
 use super::draw::{draw, forces, null_suffix, prefix, unchanged, Opts};
+use super::tree::{Change, Diff, DiffCx, Leaf, Node};
 
 /// Unchanged lines kept around each change in a multi-line string diff.
 const CONTEXT: usize = 3;
