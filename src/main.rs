@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod events;
 mod providers;
+mod render;
 mod ui;
 
 use std::process::ExitCode;
