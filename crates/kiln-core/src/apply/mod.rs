@@ -74,7 +74,7 @@ pub fn operation_dot(planned: &crate::plan::Planned) -> String {
         .collect();
     let mut edges: Vec<(String, String)> = ops
         .iter()
-        .flat_map(|o| o.after.iter().map(move |a| (label(o), label(&ops[*a]))))
+        .flat_map(|o| o.after.iter().map(|a| (label(o), label(&ops[*a]))))
         .collect();
     edges.sort();
     crate::graph::labelled_dot(&nodes, &edges)
