@@ -26,6 +26,10 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Print Kiln's version.
     Version,
+    /// Inspect and change the state by hand: list, show, rm, mv, pull, push.
+    State(crate::commands::state::StateArgs),
+    /// Remove a lock left on the state by a run that is gone.
+    ForceUnlock(crate::commands::force_unlock::ForceUnlockArgs),
 }
 
 /// Where the configuration is and what its variables are.

@@ -32,6 +32,8 @@ fn main() -> ExitCode {
             commands::console::run(args)
         }
         cli::Command::Version => commands::version::run(),
+        cli::Command::State(args) => commands::state::run(args),
+        cli::Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };
     ExitCode::from(code)
 }

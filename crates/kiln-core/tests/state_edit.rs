@@ -138,4 +138,16 @@ fn move_instance_resource_and_module() {
     assert!(edit::move_to(&mut s, &t("qemu_image.app"), &t("kiln_data.app")).is_err());
     assert!(edit::move_to(&mut s, &t("module.tags"), &t("kiln_data.x")).is_err());
     assert!(edit::move_to(&mut s, &t("kiln_data.missing"), &t("kiln_data.y")).is_err());
+
+    // A whole module call: every instance keeps its key.
+    let moved = edit::move_to(&mut s, &t("module.tags"), &t("module.labels2")).unwrap();
+    assert_eq!(
+        moved[0].1.to_string(),
+        "module.labels2[\"web1\"].kiln_data.labels"
+    );
+    let err = edit::move_to(&mut s, &t("module.labels"), &t("module.labels2")).unwrap_err();
+    assert!(
+        err.contains("module.labels2[\"web2\"] already has objects"),
+        "{err}"
+    );
 }

@@ -174,29 +174,69 @@ fn move_module(
     if to.0.starts_with(&from.0) {
         return Err(format!("Cannot move {from} into itself ({to})."));
     }
-    let inside = |m: &ModulePath, p: &ModulePath| p.0.starts_with(&m.0);
-    let moving: Vec<ResourceAddr> = state
+    // `module.a` names one instance (no count or for_each) or, when there is none such,
+    // the whole module call: every `module.a[KEY]` then moves to `module.b[KEY]`.
+    let exact = |m: &ModulePath| state.resources.keys().any(|r| r.module.0.starts_with(&m.0));
+    let whole_call = !exact(from)
+        && from.0.last().is_some_and(|(_, k)| *k == InstanceKey::None)
+        && to.0.last().is_some_and(|(_, k)| *k == InstanceKey::None);
+    let mapping = |path: &ModulePath| -> Option<ModulePath> {
+        let n = from.0.len();
+        let inside = if whole_call {
+            path.0.len() >= n
+                && path.0[..n - 1] == from.0[..n - 1]
+                && path.0[n - 1].0 == from.0[n - 1].0
+        } else {
+            path.0.starts_with(&from.0)
+        };
+        if !inside {
+            return None;
+        }
+        let mut steps = to.0.clone();
+        if whole_call {
+            if let Some(last) = steps.last_mut() {
+                last.1 = path.0[n - 1].1.clone();
+            }
+        }
+        steps.extend_from_slice(&path.0[n..]);
+        Some(ModulePath(steps))
+    };
+    let moving: Vec<(ResourceAddr, ResourceAddr)> = state
         .resources
         .keys()
-        .filter(|r| inside(from, &r.module))
-        .cloned()
+        .filter_map(|r| {
+            let module = mapping(&r.module)?;
+            Some((
+                r.clone(),
+                ResourceAddr {
+                    module,
+                    ..r.clone()
+                },
+            ))
+        })
         .collect();
     if moving.is_empty() {
         return Err(format!("No object in the state is in {from}."));
     }
-    if let Some(r) = state.resources.keys().find(|r| inside(to, &r.module)) {
-        return Err(format!(
-            "Cannot move {from} to {to}: {to} already has objects in the state ({r}). Remove them first if they should be replaced."
-        ));
+    for (_, new) in &moving {
+        // The module instance moved into: `to`, with the key filled in for a whole call.
+        let dest = ModulePath(new.module.0[..to.0.len()].to_vec());
+        // A whole call must not land beside instances of a call of that name at all.
+        let taken = |r: &&ResourceAddr| {
+            if whole_call {
+                module_prefix(to, &r.module)
+            } else {
+                r.module.0.starts_with(&dest.0)
+            }
+        };
+        if let Some(r) = state.resources.keys().find(taken) {
+            return Err(format!(
+                "Cannot move {from} to {to}: {dest} already has objects in the state ({r}). Remove them first if they should be replaced."
+            ));
+        }
     }
     let mut moved = Vec::new();
-    for old in moving {
-        let mut steps = to.0.clone();
-        steps.extend_from_slice(&old.module.0[from.0.len()..]);
-        let new = ResourceAddr {
-            module: ModulePath(steps),
-            ..old.clone()
-        };
+    for (old, new) in moving {
         if let Some(rs) = state.resources.remove(&old) {
             moved.extend(instance_pairs(&old, &new, &rs));
             state.resources.insert(new, rs);
