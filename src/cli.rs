@@ -36,6 +36,10 @@ pub enum Command {
     Output(OutputArgs),
     /// Print the dependency graph as Graphviz DOT.
     Graph(GraphArgs),
+    /// Inspect and change the state by hand: list, show, rm, mv, pull, push.
+    State(crate::commands::state::StateArgs),
+    /// Remove a lock left on the state by a run that is gone.
+    ForceUnlock(crate::commands::force_unlock::ForceUnlockArgs),
 }
 
 /// Where the configuration is and what its variables are.

@@ -51,6 +51,8 @@ fn main() -> ExitCode {
             args.config.order_inputs(&sub);
             commands::graph::run(args)
         }
+        cli::Command::State(args) => commands::state::run(args),
+        cli::Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };
     ExitCode::from(code)
 }

@@ -227,8 +227,9 @@ async fn record(log: &dyn ChangeLog, e: LogEntry, out: &mut OpOutput) -> bool {
     }
 }
 
-fn e_addr(e: &LogEntry) -> &InstanceAddr {
+fn e_addr(e: &LogEntry) -> String {
     match e {
-        LogEntry::Set { addr, .. } | LogEntry::Remove { addr, .. } => addr,
+        LogEntry::Set { addr, .. } | LogEntry::Remove { addr, .. } => addr.to_string(),
+        LogEntry::Outputs(_) => "the outputs".to_string(),
     }
 }
