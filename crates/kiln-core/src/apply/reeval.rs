@@ -67,6 +67,13 @@ impl ResourceHook for ApplyHook<'_> {
             return v.clone();
         }
         let settable = crate::plan::settable_part(&config, inst.schema);
+        if self.wanted.contains_key(&inst.addr) {
+            // Its read is an operation of the walk: hand back the configuration for it.
+            self.configs
+                .borrow_mut()
+                .insert(inst.addr.clone(), (settable.clone(), config.clone()));
+            return config;
+        }
         if !settable.is_wholly_known() {
             return config;
         }
