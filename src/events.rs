@@ -133,32 +133,58 @@ impl EventSink for JsonEvents {
                 "info",
                 serde_json::json!({"type": type_name, "count": count}),
             ),
-            Event::RefreshDone { type_name, count, elapsed } => (
+            Event::RefreshDone {
+                type_name,
+                count,
+                elapsed,
+            } => (
                 "refresh_complete",
                 "info",
                 serde_json::json!({"type": type_name, "count": count, "elapsed_seconds": elapsed.as_secs_f64()}),
             ),
-            Event::ApplyStart { addr, deposed, action } => (
+            Event::ApplyStart {
+                addr,
+                deposed,
+                action,
+            } => (
                 "apply_start",
                 "info",
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "deposed": deposed}),
             ),
-            Event::ApplyProgress { addr, action, elapsed } => (
+            Event::ApplyProgress {
+                addr,
+                action,
+                elapsed,
+            } => (
                 "apply_progress",
                 "info",
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "elapsed_seconds": elapsed.as_secs_f64()}),
             ),
-            Event::ApplyDone { addr, action, elapsed, id } => (
+            Event::ApplyDone {
+                addr,
+                action,
+                elapsed,
+                id,
+            } => (
                 "apply_complete",
                 "info",
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "elapsed_seconds": elapsed.as_secs_f64(), "id_value": id}),
             ),
-            Event::ApplyFailed { addr, action, elapsed, diagnostic } => (
+            Event::ApplyFailed {
+                addr,
+                action,
+                elapsed,
+                diagnostic,
+            } => (
                 "apply_errored",
                 "error",
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "elapsed_seconds": elapsed.as_secs_f64(), "error": format!("{}: {}", diagnostic.summary, diagnostic.detail)}),
             ),
-            Event::ApplySkipped { addr, action, because } => (
+            Event::ApplySkipped {
+                addr,
+                action,
+                because,
+            } => (
                 "apply_skipped",
                 "warn",
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "because": because}),

@@ -21,7 +21,10 @@ fn create_then_nothing_to_do() {
     let mut h = Harness::new(ONE);
     let p = h.plan();
     assert_eq!(actions(&p), ["test_object.a: Create"]);
-    assert!(!after(&p, "test_object.a", "id").is_known(), "id is known after apply");
+    assert!(
+        !after(&p, "test_object.a", "id").is_known(),
+        "id is known after apply"
+    );
     let out = h.apply();
     assert_eq!(out.added, 1);
     assert_eq!(h.attr("test_object.a", "computed_value"), "ONE");
@@ -39,7 +42,11 @@ fn update_in_place_marks_recomputed_attributes_unknown() {
     let p = h.plan();
     assert_eq!(actions(&p), ["test_object.a: Update"]);
     assert!(!after(&p, "test_object.a", "computed_value").is_known());
-    assert_eq!(after(&p, "test_object.a", "id").as_str(), id.as_str(), "id kept on update");
+    assert_eq!(
+        after(&p, "test_object.a", "id").as_str(),
+        id.as_str(),
+        "id kept on update"
+    );
     let out = h.apply();
     assert_eq!((out.added, out.changed, out.destroyed), (0, 1, 0));
     assert_eq!(h.attr("test_object.a", "computed_value"), "TWO");
@@ -95,12 +102,25 @@ resource "test_object" "b" { value = test_object.a.id }
         .into_iter()
         .filter(|(o, _)| matches!(*o, "create" | "update" | "delete"))
         .collect();
-    let pos = |op: &str, a: &str| ops.iter().position(|(o, x)| *o == op && x == a).expect("call");
+    let pos = |op: &str, a: &str| {
+        ops.iter()
+            .position(|(o, x)| *o == op && x == a)
+            .expect("call")
+    };
     assert!(pos("create", "test_object.a") < pos("update", "test_object.b"));
-    assert!(pos("update", "test_object.b") < pos("delete", "test_object.a"), "{ops:?}");
+    assert!(
+        pos("update", "test_object.b") < pos("delete", "test_object.a"),
+        "{ops:?}"
+    );
     assert_ne!(h.attr("test_object.a", "id"), old_id);
-    assert_eq!(h.attr("test_object.b", "value"), h.attr("test_object.a", "id"));
-    assert!(h.state.objects().all(|(_, deposed, _, _)| deposed.is_empty()));
+    assert_eq!(
+        h.attr("test_object.b", "value"),
+        h.attr("test_object.a", "id")
+    );
+    assert!(h
+        .state
+        .objects()
+        .all(|(_, deposed, _, _)| deposed.is_empty()));
     assert_eq!(h.provider.world().len(), 2, "the old object is gone");
 }
 
@@ -115,7 +135,10 @@ resource "test_object" "a" {
     let mut h = Harness::new(cfg);
     h.apply();
     h.write(&cfg.replace("\"x\"", "\"y\""));
-    let err = h.try_plan(&PlanOptions::default()).err().expect("plan must fail");
+    let err = h
+        .try_plan(&PlanOptions::default())
+        .err()
+        .expect("plan must fail");
     let d = &err.0[0];
     assert_eq!(d.summary, "Instance cannot be destroyed");
     assert!(d.detail.contains("test_object.a"), "{}", d.detail);
@@ -175,7 +198,10 @@ resource "test_object" "other" { value = "o" }
         targets: targets(&["test_object.app"]),
         ..PlanOptions::default()
     });
-    assert_eq!(actions(&p), ["test_object.app: Create", "test_object.base: Create"]);
+    assert_eq!(
+        actions(&p),
+        ["test_object.app: Create", "test_object.base: Create"]
+    );
     let p = h.plan_with(&PlanOptions {
         excludes: targets(&["test_object.base"]),
         ..PlanOptions::default()
@@ -220,7 +246,10 @@ output "out" { value = test_object.c.computed_value }
     );
     let p = h.plan();
     for addr in ["test_object.b", "module.m.test_object.c", "test_object.d"] {
-        assert!(!after(&p, addr, "value").is_known(), "{addr}.value is unknown at plan");
+        assert!(
+            !after(&p, addr, "value").is_known(),
+            "{addr}.value is unknown at plan"
+        );
     }
     let out = h.apply();
     assert!(out.failed.is_empty(), "{:?}", out.diagnostics);
@@ -231,7 +260,10 @@ output "out" { value = test_object.c.computed_value }
         h.attr("module.m.test_object.c", "value"),
         b_value.to_uppercase().to_lowercase().as_str()
     );
-    assert_eq!(h.attr("test_object.d", "value"), b_value.to_uppercase().as_str());
+    assert_eq!(
+        h.attr("test_object.d", "value"),
+        b_value.to_uppercase().as_str()
+    );
     assert_eq!(
         h.state.outputs["d"].value,
         serde_json::Value::from(b_value.to_uppercase())
@@ -255,7 +287,10 @@ resource "test_object" "fine" { value = "ok" }
     assert_eq!(names(&out.skipped), ["test_object.after_bad"]);
     assert_eq!(names(&out.done), ["test_object.fine"]);
     assert!(h.in_state("test_object.fine"));
-    assert!(!h.in_state("test_object.bad"), "a create that made nothing leaves nothing");
+    assert!(
+        !h.in_state("test_object.bad"),
+        "a create that made nothing leaves nothing"
+    );
 }
 
 #[test]
@@ -264,7 +299,10 @@ fn a_partial_create_is_kept_tainted_and_replaced_next_time() {
     let mut h = Harness::new(cfg);
     let out = h.apply();
     assert_eq!(out.failed.len(), 1);
-    assert!(h.in_state("test_object.a"), "the partial object is recorded");
+    assert!(
+        h.in_state("test_object.a"),
+        "the partial object is recorded"
+    );
     h.write(r#"resource "test_object" "a" { value = "fixed" }"#);
     let p = h.plan();
     let c = change(&p, "test_object.a");
@@ -286,7 +324,10 @@ resource "test_object" "k" {
 "#;
     let mut h = Harness::new(cfg);
     assert_eq!(h.apply().added, 5);
-    h.write(&cfg.replace("count = 3", "count = 2").replace("\"x\", \"y\"", "\"y\", \"z\""));
+    h.write(
+        &cfg.replace("count = 3", "count = 2")
+            .replace("\"x\", \"y\"", "\"y\", \"z\""),
+    );
     let p = h.plan();
     assert_eq!(
         actions(&p),
@@ -319,11 +360,17 @@ resource "test_object" "subnet" { value = test_object.vpc.id }
     h.provider.clear_calls();
     h.write("");
     let p = h.plan();
-    assert_eq!(change(&p, "module.net.test_object.vpc").reason, Reason::NoModule);
+    assert_eq!(
+        change(&p, "module.net.test_object.vpc").reason,
+        Reason::NoModule
+    );
     h.apply();
     assert_eq!(
         h.calls("delete"),
-        ["module.net.test_object.subnet", "module.net.test_object.vpc"]
+        [
+            "module.net.test_object.subnet",
+            "module.net.test_object.vpc"
+        ]
     );
     assert!(h.state.is_empty());
 }
@@ -340,19 +387,29 @@ resource "test_object" "many" {
     h.apply();
     let id0 = h.attr("test_object.many[0]", "id");
     let id1 = h.attr("test_object.many[1]", "id");
-    h.provider
-        .world_set_attr(id0.as_str().unwrap_or_default(), "value", Value::string("changed"));
+    h.provider.world_set_attr(
+        id0.as_str().unwrap_or_default(),
+        "value",
+        Value::string("changed"),
+    );
     h.provider.world_remove(id1.as_str().unwrap_or_default());
     let before = h.provider.read_api_calls();
     let p = h.plan();
-    assert_eq!(h.provider.read_api_calls() - before, 1, "one read for 40 objects");
+    assert_eq!(
+        h.provider.read_api_calls() - before,
+        1,
+        "one read for 40 objects"
+    );
     let drift: Vec<String> = p
         .plan
         .drift
         .iter()
         .map(|c| format!("{}: {:?}", c.addr, c.action))
         .collect();
-    assert_eq!(drift, ["test_object.many[0]: Update", "test_object.many[1]: Delete"]);
+    assert_eq!(
+        drift,
+        ["test_object.many[0]: Update", "test_object.many[1]: Delete"]
+    );
     assert_eq!(
         actions(&p),
         ["test_object.many[0]: Update", "test_object.many[1]: Create"]
@@ -361,7 +418,10 @@ resource "test_object" "many" {
         refresh: false,
         ..PlanOptions::default()
     });
-    assert!(actions(&p).is_empty(), "without refresh nothing is known to differ");
+    assert!(
+        actions(&p).is_empty(),
+        "without refresh nothing is known to differ"
+    );
 }
 
 #[test]
@@ -378,8 +438,15 @@ resource "test_object" "x" {
 "#;
     let mut h = Harness::with_provider(cfg, provider);
     assert_eq!(h.apply().added, 12);
-    assert!(h.provider.max_in_flight() <= 3, "{}", h.provider.max_in_flight());
-    assert!(h.provider.max_in_flight() >= 2, "calls did run side by side");
+    assert!(
+        h.provider.max_in_flight() <= 3,
+        "{}",
+        h.provider.max_in_flight()
+    );
+    assert!(
+        h.provider.max_in_flight() >= 2,
+        "calls did run side by side"
+    );
 }
 
 #[test]
@@ -396,7 +463,10 @@ output "c" { value = test_object.c.id }
     h.provider.clear_calls();
     let out = h.destroy();
     assert_eq!(out.destroyed, 3);
-    assert_eq!(h.calls("delete"), ["test_object.c", "test_object.b", "test_object.a"]);
+    assert_eq!(
+        h.calls("delete"),
+        ["test_object.c", "test_object.b", "test_object.a"]
+    );
     assert!(h.state.is_empty());
     assert!(h.state.outputs.is_empty());
     assert!(h.provider.world().is_empty());
@@ -416,5 +486,8 @@ resource "test_object" "b" { value = data.test_echo.later.output }
     assert_eq!(change(&p, "data.test_echo.later").action, Action::Read);
     let out = h.apply();
     assert!(out.failed.is_empty(), "{:?}", out.diagnostics);
-    assert_eq!(h.attr("test_object.b", "value"), h.attr("test_object.a", "id"));
+    assert_eq!(
+        h.attr("test_object.b", "value"),
+        h.attr("test_object.a", "id")
+    );
 }

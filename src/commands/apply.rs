@@ -31,7 +31,11 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
         Ok(o) => o,
         Err(d) => return fail(&d),
     };
-    let operation = if mode == PlanMode::Destroy { "destroy" } else { "apply" };
+    let operation = if mode == PlanMode::Destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
     let mut store = match super::engine::open_state(&ws, &args.state, operation) {
         Ok(s) => s,
         Err(d) => return fail(&d),
@@ -66,7 +70,14 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
         match approve(mode) {
             Ok(true) => {}
             Ok(false) => {
-                println!("\n{} cancelled.", if mode == PlanMode::Destroy { "Destroy" } else { "Apply" });
+                println!(
+                    "\n{} cancelled.",
+                    if mode == PlanMode::Destroy {
+                        "Destroy"
+                    } else {
+                        "Apply"
+                    }
+                );
                 return 1;
             }
             Err(d) => return fail(&d),
@@ -94,7 +105,8 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
     if let Err(e) = saved {
         return fail(&e.to_diagnostic().into());
     }
-    let failed = !outcome.failed.is_empty() || outcome.interrupted || outcome.diagnostics.has_errors();
+    let failed =
+        !outcome.failed.is_empty() || outcome.interrupted || outcome.diagnostics.has_errors();
     if !parts.json {
         print_summary(&outcome, mode, failed);
         if !failed && mode == PlanMode::Normal {
@@ -111,7 +123,11 @@ fn print_summary(outcome: &kiln_core::apply::Outcome, mode: PlanMode, failed: bo
             outcome.done.len(),
             outcome.failed.len(),
             outcome.skipped.len(),
-            if outcome.interrupted { " (interrupted)" } else { "" }
+            if outcome.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            }
         );
         for (addr, _) in &outcome.failed {
             println!("  failed:      {addr}");
@@ -119,7 +135,9 @@ fn print_summary(outcome: &kiln_core::apply::Outcome, mode: PlanMode, failed: bo
         for (addr, _) in &outcome.skipped {
             println!("  not started: {addr}");
         }
-        println!("Every completed change is recorded in the state; run kiln apply again to finish.");
+        println!(
+            "Every completed change is recorded in the state; run kiln apply again to finish."
+        );
     } else if mode == PlanMode::Destroy {
         println!("\n{}", destroy_summary(outcome.destroyed));
     } else {
@@ -158,9 +176,14 @@ fn approve(mode: PlanMode) -> Result<bool, kiln_core::diag::Diagnostics> {
     let (question, what) = if mode == PlanMode::Destroy {
         ("Do you really want to destroy all resources?", "Kiln will destroy all your managed infrastructure, as shown above.\n  There is no undo.")
     } else {
-        ("Do you want to perform these actions?", "Kiln will perform the actions described above.")
+        (
+            "Do you want to perform these actions?",
+            "Kiln will perform the actions described above.",
+        )
     };
-    print!("\n{question}\n  {what}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    print!(
+        "\n{question}\n  {what}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
@@ -190,7 +213,11 @@ pub fn print_json_plan(plan: &Plan) {
             "{}",
             crate::events::json_line(
                 "resource_drift",
-                &format!("{}: Drift detected ({})", c.addr, crate::events::action_name(c.action)),
+                &format!(
+                    "{}: Drift detected ({})",
+                    c.addr,
+                    crate::events::action_name(c.action)
+                ),
                 "info",
                 serde_json::json!({"change": {"resource": {"addr": c.addr.to_string()}, "action": crate::events::action_name(c.action)}}),
             )
@@ -201,7 +228,11 @@ pub fn print_json_plan(plan: &Plan) {
             "{}",
             crate::events::json_line(
                 "planned_change",
-                &format!("{}: Plan to {}", c.addr, crate::events::action_name(c.action)),
+                &format!(
+                    "{}: Plan to {}",
+                    c.addr,
+                    crate::events::action_name(c.action)
+                ),
                 "info",
                 serde_json::json!({"change": {
                     "resource": {"addr": c.addr.to_string()},
@@ -217,7 +248,10 @@ pub fn print_json_plan(plan: &Plan) {
         "{}",
         crate::events::json_line(
             "change_summary",
-            &format!("Plan: {} to add, {} to change, {} to destroy.", t.add, t.change, t.destroy),
+            &format!(
+                "Plan: {} to add, {} to change, {} to destroy.",
+                t.add, t.change, t.destroy
+            ),
             "info",
             serde_json::json!({"changes": {"add": t.add, "change": t.change, "remove": t.destroy, "operation": if plan.mode == PlanMode::Destroy { "destroy" } else { "plan" }}}),
         )

@@ -81,7 +81,12 @@ impl Parts {
                 let msg = d["summary"].as_str().unwrap_or_default();
                 println!(
                     "{}",
-                    crate::events::json_line("diagnostic", msg, level, serde_json::json!({"diagnostic": d}))
+                    crate::events::json_line(
+                        "diagnostic",
+                        msg,
+                        level,
+                        serde_json::json!({"diagnostic": d})
+                    )
                 );
             }
         } else {
@@ -111,11 +116,7 @@ pub fn load(config: &ConfigArgs, parts: &Parts) -> Result<Workspace, ()> {
 }
 
 /// Opens the state for `operation`, locked unless `--lock=false`.
-pub fn open_state(
-    ws: &Workspace,
-    args: &StateArgs,
-    operation: &str,
-) -> Result<Store, Diagnostics> {
+pub fn open_state(ws: &Workspace, args: &StateArgs, operation: &str) -> Result<Store, Diagnostics> {
     let timeout = super::backend::parse_duration(&args.lock_timeout).map_err(|e| {
         Diagnostics::from(Diagnostic::error(
             "Invalid --lock-timeout",

@@ -19,7 +19,8 @@ pub fn run(args: GraphArgs) -> u8 {
         return 1;
     };
     if !args.plan {
-        let (evaluated, diags) = ws.evaluate(&parts.schemas, &parts.functions, None::<&dyn ResourceHook>);
+        let (evaluated, diags) =
+            ws.evaluate(&parts.schemas, &parts.functions, None::<&dyn ResourceHook>);
         if diags.has_errors() {
             parts.report(&ws.sources, &diags, no_color);
             return 1;

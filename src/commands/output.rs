@@ -64,7 +64,10 @@ pub fn run(args: OutputArgs) -> u8 {
         return 1;
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&o.value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&o.value).unwrap_or_default()
+        );
     } else if args.raw {
         match &o.value {
             serde_json::Value::String(s) => print!("{s}"),

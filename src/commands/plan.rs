@@ -16,7 +16,11 @@ pub fn run(args: PlanArgs) -> u8 {
     let Ok(ws) = super::engine::load(&args.config, &parts) else {
         return 1;
     };
-    let mode = if args.destroy { PlanMode::Destroy } else { PlanMode::Normal };
+    let mode = if args.destroy {
+        PlanMode::Destroy
+    } else {
+        PlanMode::Normal
+    };
     let opts = match super::engine::plan_options(&args.planning, mode) {
         Ok(o) => o,
         Err(d) => {

@@ -16,8 +16,8 @@
 //! | [`event`] | what the engine reports while it works |
 
 pub mod addr;
-pub mod apply;
 mod addr_parse;
+pub mod apply;
 pub mod config;
 pub mod diag;
 pub mod diag_render;

@@ -3,8 +3,8 @@
 //! write-ahead journal) and only then applied to the in-memory state.
 
 use crate::provider::BoxFuture;
-pub use crate::state::JournalEntry as LogEntry;
 use crate::state::Journal;
+pub use crate::state::JournalEntry as LogEntry;
 
 /// Where entries go; `record` resolves once the entry is durable.
 pub trait ChangeLog: Send + Sync {
@@ -13,7 +13,11 @@ pub trait ChangeLog: Send + Sync {
 
 impl ChangeLog for Journal {
     fn record(&self, entry: LogEntry) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { Journal::record(self, entry).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            Journal::record(self, entry)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -68,7 +68,11 @@ pub fn operation_dot(planned: &crate::plan::Planned) -> String {
     let nodes: Vec<(String, &str)> = ops
         .iter()
         .map(|o| {
-            let style = if o.kind == OpKind::Delete { ", color = red" } else { "" };
+            let style = if o.kind == OpKind::Delete {
+                ", color = red"
+            } else {
+                ""
+            };
             (label(o), style)
         })
         .collect();

@@ -77,7 +77,13 @@ impl ResourceHook for ApplyHook<'_> {
         if !settable.is_wholly_known() {
             return config;
         }
-        match read_data(self.providers, self.engine.schemas, self.engine.rt, inst, settable) {
+        match read_data(
+            self.providers,
+            self.engine.schemas,
+            self.engine.rt,
+            inst,
+            settable,
+        ) {
             Ok(v) => {
                 self.data.borrow_mut().insert(inst.addr.clone(), v.clone());
                 v

@@ -185,7 +185,12 @@ impl<'a> Walk<'a> {
         }
         let needs_eval: HashMap<_, _> = batch
             .iter()
-            .filter(|&&i| matches!(self.ops[i].kind, OpKind::Create | OpKind::Update | OpKind::Read))
+            .filter(|&&i| {
+                matches!(
+                    self.ops[i].kind,
+                    OpKind::Create | OpKind::Update | OpKind::Read
+                )
+            })
             .filter_map(|&i| {
                 let c = &self.planned.plan.changes[self.ops[i].change];
                 let config = self.planned.recorded.configs.get(&c.addr)?;
@@ -216,7 +221,10 @@ impl<'a> Walk<'a> {
             match r {
                 Ok(r) => {
                     for (addr, (config, planned)) in r.configs {
-                        self.planned.recorded.configs.insert(addr.clone(), config.clone());
+                        self.planned
+                            .recorded
+                            .configs
+                            .insert(addr.clone(), config.clone());
                         if let Some(c) = self
                             .planned
                             .plan
@@ -224,7 +232,11 @@ impl<'a> Walk<'a> {
                             .iter_mut()
                             .find(|c| c.addr == addr && c.deposed.is_empty())
                         {
-                            c.after = Some(if c.action == Action::Read { config } else { planned });
+                            c.after = Some(if c.action == Action::Read {
+                                config
+                            } else {
+                                planned
+                            });
                         }
                     }
                     self.outcome.diagnostics.extend(r.diagnostics);
@@ -245,7 +257,11 @@ impl<'a> Walk<'a> {
         let c = &self.planned.plan.changes[op.change];
         let addr = c.addr.clone();
         let provider_name = c.provider.clone();
-        let handle = self.planned.providers.get(provider_addr(&provider_name)).cloned();
+        let handle = self
+            .planned
+            .providers
+            .get(provider_addr(&provider_name))
+            .cloned();
         let config = self
             .planned
             .recorded
@@ -273,7 +289,8 @@ impl<'a> Walk<'a> {
             let out = OpOutput {
                 entries: Vec::new(),
                 value: None,
-                diagnostics: Diagnostic::error(format!("Cannot {} {addr}", verb(op.kind)), msg).into(),
+                diagnostics: Diagnostic::error(format!("Cannot {} {addr}", verb(op.kind)), msg)
+                    .into(),
             };
             self.completed(i, out);
             return;
@@ -286,7 +303,11 @@ impl<'a> Walk<'a> {
             deposed: op.deposed.clone(),
             provider: provider_name,
             module_dir: self.ws.module_dir(&addr.resource.module),
-            schema: self.engine.schemas.resource(&addr.resource.type_name).cloned(),
+            schema: self
+                .engine
+                .schemas
+                .resource(&addr.resource.type_name)
+                .cloned(),
             prior: c.before.clone(),
             prior_state,
             planned,
@@ -302,7 +323,11 @@ impl<'a> Walk<'a> {
     fn completed(&mut self, i: usize, out: OpOutput) {
         let op = self.ops[i].clone();
         let addr = self.planned.plan.changes[op.change].addr.clone();
-        let elapsed = self.started.remove(&i).map(|t| t.elapsed()).unwrap_or_default();
+        let elapsed = self
+            .started
+            .remove(&i)
+            .map(|t| t.elapsed())
+            .unwrap_or_default();
         for e in &out.entries {
             e.apply_to(&mut self.outcome.state);
         }
@@ -317,7 +342,11 @@ impl<'a> Walk<'a> {
             self.status[i] = Status::Failed;
             self.outcome.failed.push((addr.clone(), op.kind));
             for d in out.diagnostics.0 {
-                let d = if d.address.is_none() { d.with_address(addr.to_string()) } else { d };
+                let d = if d.address.is_none() {
+                    d.with_address(addr.to_string())
+                } else {
+                    d
+                };
                 if d.is_error() {
                     self.engine.events.event(Event::ApplyFailed {
                         addr: addr.clone(),

@@ -25,10 +25,17 @@ pub fn to_dot(g: &ConfigGraph) -> String {
     nodes.sort();
     let mut edges: Vec<(String, String)> = (&g.graph)
         .edge_references()
-        .map(|e| (g.graph[e.source()].to_string(), g.graph[e.target()].to_string()))
+        .map(|e| {
+            (
+                g.graph[e.source()].to_string(),
+                g.graph[e.target()].to_string(),
+            )
+        })
         .collect();
     edges.sort();
-    let mut out = String::from("digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  rankdir = \"RL\"\n");
+    let mut out = String::from(
+        "digraph {\n  compound = \"true\"\n  newrank = \"true\"\n  rankdir = \"RL\"\n",
+    );
     for n in nodes {
         let _ = writeln!(out, "  {} [shape = {}]", quote(&n.to_string()), shape(n));
     }

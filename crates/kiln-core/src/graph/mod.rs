@@ -132,7 +132,13 @@ pub fn provider_of(r: &crate::config::model::Resource, schemas: &Schemas) -> Str
         None => schemas
             .provider_for_type(&r.type_name)
             .map(|p| p.name.clone())
-            .unwrap_or_else(|| r.type_name.split('_').next().unwrap_or_default().to_string()),
+            .unwrap_or_else(|| {
+                r.type_name
+                    .split('_')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            }),
     }
 }
 

@@ -79,7 +79,13 @@ pub fn filter_targets(
             if up {
                 stack.extend(deps.get(&a).into_iter().flatten().cloned());
             } else {
-                stack.extend(dependents.get(&a).into_iter().flatten().map(|x| (*x).clone()));
+                stack.extend(
+                    dependents
+                        .get(&a)
+                        .into_iter()
+                        .flatten()
+                        .map(|x| (*x).clone()),
+                );
             }
         }
         seen
@@ -94,7 +100,8 @@ pub fn filter_targets(
     let allowed = (!targets.is_empty()).then(|| closure(matching(targets), !destroying));
     let excluded = closure(matching(excludes), false);
     for c in changes.iter_mut() {
-        let keep = allowed.as_ref().is_none_or(|a| a.contains(&c.addr)) && !excluded.contains(&c.addr);
+        let keep =
+            allowed.as_ref().is_none_or(|a| a.contains(&c.addr)) && !excluded.contains(&c.addr);
         if !keep {
             c.action = Action::NoOp;
             c.after = c.before.clone();

@@ -57,8 +57,8 @@ impl ResourceHook for PlanHook<'_> {
                 .and_then(|e| inst.ctx.eval(e).ok())
                 .and_then(|v| v.as_bool())
         };
-        let cbd = flag(&lc.create_before_destroy)
-            .unwrap_or(inst.schema.kind == ResourceKind::Instance);
+        let cbd =
+            flag(&lc.create_before_destroy).unwrap_or(inst.schema.kind == ResourceKind::Instance);
         if flag(&lc.prevent_destroy) == Some(true) {
             if let Some(e) = &lc.prevent_destroy {
                 self.recorded
@@ -277,9 +277,7 @@ pub fn settable_part(config: &Value, schema: &ResourceSchema) -> Value {
     };
     Value::object(
         all.iter()
-            .filter(|(k, _)| {
-                schema.body.attributes.get(*k).is_none_or(|a| a.settable())
-            })
+            .filter(|(k, _)| schema.body.attributes.get(*k).is_none_or(|a| a.settable()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     )

@@ -18,7 +18,9 @@ pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub use hook::{clean_config, propose, read_data, settable_part, trigger_digest, Recorded, TRIGGERS_KEY};
+pub use hook::{
+    clean_config, propose, read_data, settable_part, trigger_digest, Recorded, TRIGGERS_KEY,
+};
 pub use model::{Action, OutputChange, Plan, PlanMode, Reason, ResourceChange, Totals};
 
 use crate::addr::{InstanceAddr, Target};
@@ -139,9 +141,16 @@ pub fn plan(
 
     let graph = graph::build(&ws.tree, &evaluated, engine.schemas);
     let mut deps = graph.instance_dependencies();
-    let mut changes: Vec<ResourceChange> =
-        std::mem::take(&mut recorded.changes).into_values().collect();
-    orphans::plan_deletes(&refreshed, &evaluated, opts.mode, engine.schemas, &mut changes);
+    let mut changes: Vec<ResourceChange> = std::mem::take(&mut recorded.changes)
+        .into_values()
+        .collect();
+    orphans::plan_deletes(
+        &refreshed,
+        &evaluated,
+        opts.mode,
+        engine.schemas,
+        &mut changes,
+    );
     finish::dependencies(&mut changes, &mut deps, &refreshed);
     finish::filter_targets(&mut changes, &deps, &opts.targets, &opts.excludes);
     let errors = finish::check_prevent_destroy(&changes, &recorded.prevent_destroy);

@@ -57,10 +57,19 @@ pub fn plan_deletes(
     }
 }
 
-fn collect(m: &EvaluatedModule, modules: &mut HashSet<ModulePath>, resources: &mut HashSet<ResourceAddr>) {
+fn collect(
+    m: &EvaluatedModule,
+    modules: &mut HashSet<ModulePath>,
+    resources: &mut HashSet<ResourceAddr>,
+) {
     modules.insert(m.path.clone());
     for r in &m.resources {
-        resources.insert(ResourceAddr::new(m.path.clone(), r.mode, &r.type_name, &r.name));
+        resources.insert(ResourceAddr::new(
+            m.path.clone(),
+            r.mode,
+            &r.type_name,
+            &r.name,
+        ));
     }
     for c in &m.children {
         collect(c, modules, resources);

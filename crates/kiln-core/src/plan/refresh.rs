@@ -47,42 +47,44 @@ pub async fn refresh(
             .or_default()
             .push((addr.clone(), from_state(inst, schema)));
     }
-    let reads = groups.into_iter().map(|((paddr, type_name), items)| async move {
-        let mut diags = Diagnostics::new();
-        let Some(h) = providers.get(&paddr) else {
-            return (items, None, diags);
-        };
-        let started = Instant::now();
-        let count = items.len();
-        events.event(Event::RefreshStart {
-            type_name: type_name.clone(),
-            count,
+    let reads = groups
+        .into_iter()
+        .map(|((paddr, type_name), items)| async move {
+            let mut diags = Diagnostics::new();
+            let Some(h) = providers.get(&paddr) else {
+                return (items, None, diags);
+            };
+            let started = Instant::now();
+            let count = items.len();
+            events.event(Event::RefreshStart {
+                type_name: type_name.clone(),
+                count,
+            });
+            let req = ReadRequest {
+                type_name: type_name.clone(),
+                items: items
+                    .iter()
+                    .map(|(addr, prior)| ReadItem {
+                        cx: CallContext {
+                            addr: addr.clone(),
+                            module_dir: module_dir(&addr.resource.module),
+                        },
+                        prior: prior.clone(),
+                    })
+                    .collect(),
+            };
+            let resp = {
+                let _permit = h.permit().await;
+                h.provider.read(req).await
+            };
+            events.event(Event::RefreshDone {
+                type_name,
+                count,
+                elapsed: started.elapsed(),
+            });
+            diags.extend(resp.diagnostics);
+            (items, Some(resp.objects), diags)
         });
-        let req = ReadRequest {
-            type_name: type_name.clone(),
-            items: items
-                .iter()
-                .map(|(addr, prior)| ReadItem {
-                    cx: CallContext {
-                        addr: addr.clone(),
-                        module_dir: module_dir(&addr.resource.module),
-                    },
-                    prior: prior.clone(),
-                })
-                .collect(),
-        };
-        let resp = {
-            let _permit = h.permit().await;
-            h.provider.read(req).await
-        };
-        events.event(Event::RefreshDone {
-            type_name,
-            count,
-            elapsed: started.elapsed(),
-        });
-        diags.extend(resp.diagnostics);
-        (items, Some(resp.objects), diags)
-    });
     let results = futures_util::future::join_all(reads).await;
 
     let mut state = prior.clone();

@@ -172,9 +172,7 @@ pub fn same(a: &Value, b: &Value) -> bool {
     match (&a.kind, &b.kind) {
         (Kind::Null, Kind::Null) => true,
         (Kind::Object(x) | Kind::Map(x), Kind::Object(y) | Kind::Map(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
         (
             Kind::List(x) | Kind::Tuple(x) | Kind::Set(x),

@@ -323,8 +323,16 @@ impl<'a> Evaluator<'a> {
             }
         };
         if self.hook.is_some() && matches!(expansion, Expansion::Unknown) {
-            let which = if call.count.is_some() { "count" } else { "for_each" };
-            let span = call.count.as_ref().or(call.for_each.as_ref()).map_or(call.header_span, |e| e.span);
+            let which = if call.count.is_some() {
+                "count"
+            } else {
+                "for_each"
+            };
+            let span = call
+                .count
+                .as_ref()
+                .or(call.for_each.as_ref())
+                .map_or(call.header_span, |e| e.span);
             self.diags.push(
                 Diagnostic::error(
                     format!("Invalid {which} argument"),

@@ -8,8 +8,8 @@ use super::body::eval_body;
 use super::expand::{expand, Expansion};
 use super::hook::{InstanceEval, ResourceHook};
 use super::ResourceInstances;
-use crate::addr::ResourceAddr;
 use crate::addr::ModulePath;
+use crate::addr::ResourceAddr;
 use crate::config::image_blocks::{
     build_placeholder, communicator_schema, provisioner_schema, COMMUNICATOR_TYPES,
     PROVISIONER_TYPES,
@@ -55,7 +55,10 @@ pub fn eval_resource(
         }
     };
     if env.hook.is_some() && matches!(expansion, Expansion::Unknown) {
-        diags.push(unknown_expansion(r.count.as_ref().or(r.for_each.as_ref()), r));
+        diags.push(unknown_expansion(
+            r.count.as_ref().or(r.for_each.as_ref()),
+            r,
+        ));
     }
     let resource_addr = ResourceAddr::new(env.path.clone(), r.mode, &r.type_name, &r.name);
     let context = format!(
@@ -93,9 +96,7 @@ pub fn eval_resource(
                     Mode::Data => hook.data(&inst, value, diags),
                 }
             }
-            (Mode::Data, Some(s), None, Some(reader)) => {
-                read_data(env, reader, r, s, value, diags)
-            }
+            (Mode::Data, Some(s), None, Some(reader)) => read_data(env, reader, r, s, value, diags),
             _ => value,
         };
         instances.push((key, value));
@@ -117,7 +118,11 @@ pub fn eval_resource(
 
 /// A plan must know how many instances there are; Terraform's rule and advice.
 fn unknown_expansion(e: Option<&crate::lang::Expr>, r: &Resource) -> Diagnostic {
-    let which = if r.count.is_some() { "count" } else { "for_each" };
+    let which = if r.count.is_some() {
+        "count"
+    } else {
+        "for_each"
+    };
     let d = Diagnostic::error(
         format!("Invalid {which} argument"),
         format!("The \"{which}\" value depends on attributes that cannot be known until apply, so Kiln cannot tell how many instances of {} to plan. Apply the resources it depends on first with --target, or derive {which} from values known at plan time.", r.address()),
