@@ -592,3 +592,22 @@ fn a_held_lock_names_its_holder_and_dies_with_it() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(!lock.exists(), "the new holder cleaned up");
 }
+
+#[test]
+fn push_creates_the_configured_state_directory() {
+    let dir = temp_config(&[
+        (
+            "main.hcl",
+            "kiln {\n  backend \"local\" {\n    path = \"state/dev/kiln.kstate\"\n  }\n}\n",
+        ),
+        ("seed.kstate", &example()),
+    ]);
+    let run = kiln(dir.path(), &["state", "push", "seed.kstate"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("serial 14"), "{}", run.stdout);
+    let written = dir.path().join("state/dev/kiln.kstate");
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), example());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&written).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

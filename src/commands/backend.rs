@@ -45,7 +45,6 @@ pub fn backend_for(
 
 /// Like [`open_store`], for commands that have loaded the configuration already
 /// (`plan`, `apply`): the backend comes from the root module's `settings`.
-#[allow(dead_code)] // for `plan` and `apply`, which are being written
 pub fn store_from_settings(
     settings: &Settings,
     dir: &Path,

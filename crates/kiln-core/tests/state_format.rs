@@ -197,3 +197,18 @@ fn missing_or_zero_version_is_refused() {
         Err(StateError::BadVersion { .. })
     ));
 }
+
+#[test]
+fn schema_knows_every_instance_status() {
+    let schema = json(&std::fs::read_to_string(repo_file("state/state.v1.schema.json")).unwrap());
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for status in [
+        kiln_core::state::InstanceStatus::Tainted,
+        kiln_core::state::InstanceStatus::Creating,
+    ] {
+        let mut s = json(&example_text());
+        s["resources"][0]["instances"][0]["status"] = serde_json::to_value(status).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&s).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{status:?}: {errors:?}");
+    }
+}

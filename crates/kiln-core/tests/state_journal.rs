@@ -47,6 +47,14 @@ fn open_locked(path: &Path) -> Store {
 }
 
 #[test]
+fn handles_can_be_shared_across_tasks() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Journal>();
+    fn object_safe(_: Option<Box<dyn kiln_core::state::Backend>>) {}
+    object_safe(None);
+}
+
+#[test]
 fn entries_round_trip_with_addresses_as_text() {
     let e = JournalEntry::Remove {
         addr: addr("module.net[\"a\"].kiln_data.x[3]"),

@@ -47,7 +47,8 @@ pub struct StoreArgs {
     /// The configuration directory, whose kiln { backend … } block says where the state is.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
-    /// Use this local state file instead of the configured backend.
+    /// Use this local state file (relative to the current directory) instead of the
+    /// configured backend.
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
     /// How long to wait for another run's lock: 0s (the default), 30s, 2m.

@@ -81,8 +81,12 @@ fn instance(state: &State, target: &Target) -> Result<InstanceAddr, Diagnostic> 
 
 fn block(addr: &InstanceAddr, deposed: &str, inst: &InstanceState) -> String {
     let mut out = format!("# {addr}:");
-    if inst.status == Some(InstanceStatus::Tainted) {
-        out.push_str(" (tainted)");
+    match inst.status {
+        Some(InstanceStatus::Tainted) => out.push_str(" (tainted)"),
+        Some(InstanceStatus::Creating) => {
+            out.push_str(" (create not confirmed: the object may not exist)")
+        }
+        None => {}
     }
     if !deposed.is_empty() {
         let _ = write!(out, " (deposed object {deposed})");

@@ -92,14 +92,16 @@ fn move_instance(
             "Cannot move {from} to {to}: an object keeps its resource type; only its name, key or module may change."
         ));
     }
-    let objects: Vec<_> = match state.resources.get(&from.resource) {
-        Some(rs) => rs
-            .instances
-            .iter()
-            .filter(|((k, _), _)| *k == from.key)
-            .map(|((_, d), inst)| (d.clone(), inst.clone()))
-            .collect(),
-        None => Vec::new(),
+    let (provider, objects): (String, Vec<_>) = match state.resources.get(&from.resource) {
+        Some(rs) => (
+            rs.provider.clone(),
+            rs.instances
+                .iter()
+                .filter(|((k, _), _)| *k == from.key)
+                .map(|((_, d), inst)| (d.clone(), inst.clone()))
+                .collect(),
+        ),
+        None => (String::new(), Vec::new()),
     };
     if objects.is_empty() {
         return Err(format!("No object in the state has the address {from}."));
@@ -128,7 +130,6 @@ fn move_instance(
             ));
         }
     }
-    let provider = state.resources[&from.resource].provider.clone();
     for (deposed, inst) in objects {
         state.remove(from, &deposed);
         state.set(to, &deposed, &provider, inst);

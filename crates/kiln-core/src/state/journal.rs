@@ -134,7 +134,9 @@ impl Journal {
         &self.path
     }
 
-    /// Records an entry; returns once it is durable (written and fsynced).
+    /// Records an entry; returns once it is durable (written and fsynced). The entry is
+    /// handed to the writer on the first poll: dropping the future after that does not
+    /// withdraw it.
     pub async fn record(&self, entry: JournalEntry) -> Result<(), StateError> {
         let done = self.submit(&entry)?;
         let result = done.await;

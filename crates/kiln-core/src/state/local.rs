@@ -71,6 +71,13 @@ impl LocalBackend {
         serde_json::from_str(&text).ok().map(Box::new)
     }
 
+    /// Creates the state's directory if it is missing (a configured `path` may name a
+    /// directory that the first run creates).
+    fn ensure_dir(&self) -> Result<(), StateError> {
+        let dir = self.dir();
+        std::fs::create_dir_all(&dir).map_err(|e| StateError::io("create the directory", &dir, e))
+    }
+
     /// Opens the lock file, creating it `0600`, without truncating what a holder wrote.
     fn open_lock_file(&self) -> Result<File, StateError> {
         let path = self.lock_path();
@@ -123,6 +130,7 @@ impl Backend for LocalBackend {
             &self.path,
             &format!(".tmp-{}-{}", std::process::id(), uuid::Uuid::new_v4()),
         );
+        self.ensure_dir()?;
         let result = (|| {
             let mut f = OpenOptions::new()
                 .write(true)
@@ -151,6 +159,7 @@ impl Backend for LocalBackend {
 
     fn lock(&self, info: &LockInfo, timeout: Duration) -> Result<Box<dyn LockGuard>, StateError> {
         let lock_path = self.lock_path();
+        self.ensure_dir()?;
         let start = Instant::now();
         loop {
             let mut file = self.open_lock_file()?;

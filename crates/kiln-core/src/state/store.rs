@@ -110,6 +110,9 @@ impl Store {
     /// Makes `state` the stored state. When its lineage, resources or outputs differ from
     /// what is stored, it is written with a serial above the stored one (and never below
     /// its own); then the journal is emptied, its entries being part of `state`.
+    ///
+    /// Call it holding the lock: without one, another run's journal could be emptied
+    /// under it.
     pub fn save(&mut self, mut state: State) -> Result<(), StateError> {
         let changed = match &self.persisted {
             None => !state.resources.is_empty() || !state.outputs.is_empty(),
