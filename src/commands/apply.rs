@@ -57,6 +57,7 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
                 summary_only: false,
             },
         );
+        println!();
         print!("{text}");
     }
     if !planned.plan.has_changes() {

@@ -56,6 +56,7 @@ pub fn run(args: PlanArgs) -> u8 {
                 summary_only: args.summary,
             },
         );
+        println!();
         print!("{text}");
     }
     if args.detailed_exitcode && plan.has_changes() {

@@ -58,17 +58,15 @@ pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .collect();
-    // Drift that changes nothing planned is noise; Terraform leaves it out too.
-    let show_drift = !nothing && !drift.is_empty();
-    if show_drift {
+    // Unlike Terraform, drift is shown even when the plan does not respond to it (an
+    // ignored attribute, say): knowing that something changed behind Kiln's back matters.
+    if !drift.is_empty() {
         drift_section(&mut out, &drift, schemas, style);
+        out.push_str(&format!("\n{}\n", style.dim(&"─".repeat(RULE_WIDTH))));
     }
     if nothing {
         no_changes(&mut out, plan.mode, style);
         return strip_first_newline(out);
-    }
-    if show_drift {
-        out.push_str(&format!("\n{}\n", style.dim(&"─".repeat(RULE_WIDTH))));
     }
     if !changes.is_empty() {
         legend(&mut out, &changes, style);

@@ -506,7 +506,7 @@ fn drift_is_noted_before_the_plan() {
 }
 
 #[test]
-fn drift_alone_is_not_shown() {
+fn drift_alone_is_shown_before_no_changes() {
     let before = web_before();
     let drifted = with(&before, &[("size", Value::int(3))]);
     let mut p = plan(vec![change(
@@ -521,7 +521,7 @@ fn drift_alone_is_not_shown() {
         Some(before),
         Some(drifted),
     )];
-    insta::assert_snapshot!("drift_alone_is_not_shown", text(&p));
+    insta::assert_snapshot!("drift_alone_is_shown_before_no_changes", text(&p));
 }
 
 fn script(lines: &[&str]) -> Value {
