@@ -491,3 +491,57 @@ resource "test_object" "b" { value = data.test_echo.later.output }
         h.attr("test_object.a", "id")
     );
 }
+
+#[test]
+fn calls_per_second_spaces_out_calls() {
+    let provider = TestProvider::new().with_limits(Limits {
+        max_concurrent: None,
+        calls_per_second: Some(20.0),
+    });
+    let mut h = Harness::with_provider(r#"resource "test_object" "x" { count = 6 }"#, provider);
+    h.apply();
+    let mut starts: Vec<std::time::Instant> = h
+        .provider
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == "create")
+        .map(|c| c.at)
+        .collect();
+    starts.sort();
+    assert_eq!(starts.len(), 6);
+    for w in starts.windows(2) {
+        // 20 calls per second: starts at least 50 ms apart (a little slack for clocks).
+        assert!(w[1] - w[0] >= std::time::Duration::from_millis(45), "{:?}", w[1] - w[0]);
+    }
+}
+
+#[test]
+fn count_unknown_at_plan_is_an_error_with_advice() {
+    let h = Harness::new(
+        r#"
+resource "test_object" "a" { value = "x" }
+resource "test_object" "b" { count = length(test_object.a.id) }
+"#,
+    );
+    let err = h.try_plan(&PlanOptions::default()).err().expect("plan fails");
+    let d = &err.0[0];
+    assert_eq!(d.summary, "Invalid count argument");
+    assert!(d.detail.contains("--target"), "{}", d.detail);
+}
+
+#[test]
+fn a_deposed_object_left_by_a_crash_is_deleted() {
+    let mut h = Harness::new(ONE);
+    h.apply();
+    let addr = engine_harness::instance("test_object.a");
+    let current = h.state.instance(&addr).cloned().expect("in state");
+    // A create_before_destroy that died after deposing the old object and creating the
+    // new one leaves both in state.
+    h.state.set(&addr, "d1", "provider.test", current);
+    let p = h.plan();
+    assert_eq!(actions(&p), ["test_object.a (deposed): Delete"]);
+    assert_eq!(
+        p.plan.changes.iter().find(|c| !c.deposed.is_empty()).map(|c| c.reason.clone()),
+        Some(Reason::Deposed)
+    );
+}
