@@ -1,6 +1,6 @@
-# Kiln quickstart. Today it shows the language: `kiln validate` checks it and
-# `kiln console` evaluates against it. With the engine and the qemu provider it becomes
-# a base image, an app image chained on it, a network, a firewall and two VMs.
+# Kiln quickstart. Today it runs on the built-in providers: `kiln apply` writes one file
+# per server and records a release; `kiln destroy` removes them. With the qemu provider it
+# becomes a base image, an app image chained on it, a network, a firewall and two VMs.
 
 kiln {
   required_version = ">= 0.1"
