@@ -511,7 +511,11 @@ fn calls_per_second_spaces_out_calls() {
     assert_eq!(starts.len(), 6);
     for w in starts.windows(2) {
         // 20 calls per second: starts at least 50 ms apart (a little slack for clocks).
-        assert!(w[1] - w[0] >= std::time::Duration::from_millis(45), "{:?}", w[1] - w[0]);
+        assert!(
+            w[1] - w[0] >= std::time::Duration::from_millis(45),
+            "{:?}",
+            w[1] - w[0]
+        );
     }
 }
 
@@ -523,7 +527,10 @@ resource "test_object" "a" { value = "x" }
 resource "test_object" "b" { count = length(test_object.a.id) }
 "#,
     );
-    let err = h.try_plan(&PlanOptions::default()).err().expect("plan fails");
+    let err = h
+        .try_plan(&PlanOptions::default())
+        .err()
+        .expect("plan fails");
     let d = &err.0[0];
     assert_eq!(d.summary, "Invalid count argument");
     assert!(d.detail.contains("--target"), "{}", d.detail);
@@ -541,7 +548,11 @@ fn a_deposed_object_left_by_a_crash_is_deleted() {
     let p = h.plan();
     assert_eq!(actions(&p), ["test_object.a (deposed): Delete"]);
     assert_eq!(
-        p.plan.changes.iter().find(|c| !c.deposed.is_empty()).map(|c| c.reason.clone()),
+        p.plan
+            .changes
+            .iter()
+            .find(|c| !c.deposed.is_empty())
+            .map(|c| c.reason.clone()),
         Some(Reason::Deposed)
     );
 }

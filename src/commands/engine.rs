@@ -97,6 +97,10 @@ impl Parts {
 
 /// Loads the configuration; `Err` after printing what is wrong.
 pub fn load(config: &ConfigArgs, parts: &Parts) -> Result<Workspace, ()> {
+    if let Some(d) = super::load::no_files(&config.dir) {
+        parts.report(&SourceMap::new(), &d, config.no_color);
+        return Err(());
+    }
     let opts = match super::load::load_options(config, MissingVars::Error, true) {
         Ok(o) => o,
         Err(d) => {

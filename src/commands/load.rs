@@ -78,3 +78,24 @@ fn var_input(text: &str, bad: &mut Diagnostics) -> CliInput {
         }
     }
 }
+
+/// A directory without a single configuration file is almost certainly the wrong one:
+/// say so rather than call it valid (as `terraform validate` does).
+pub fn no_files(dir: &std::path::Path) -> Option<Diagnostics> {
+    let files = kiln_core::config::load::config_files(dir).ok()?;
+    if !files.is_empty() {
+        return None;
+    }
+    let what = if dir == std::path::Path::new(".") {
+        "The current directory".to_string()
+    } else {
+        format!("The directory {}", dir.display())
+    };
+    Some(
+        Diagnostic::error(
+            "No configuration files",
+            format!("{what} contains no configuration files (*.hcl, other than *.vars.hcl). Run kiln in the directory of your configuration, or give it as an argument."),
+        )
+        .into(),
+    )
+}

@@ -1,7 +1,6 @@
 //! `kiln validate [DIR]`: load and evaluate the configuration, report every problem.
 
 use kiln_core::config::MissingVars;
-use kiln_core::diag::{Diagnostic, Diagnostics};
 use kiln_core::diag_render;
 use kiln_core::source::SourceMap;
 
@@ -12,7 +11,7 @@ pub fn run(args: ValidateArgs) -> u8 {
     // Validation checks the configuration, not the inputs of one run: unset variables
     // are unknown here, as in `terraform validate`.
     let loaded = match super::load::load(&args.config, MissingVars::Unknown, false)
-        .and_then(|l| no_files(&args.config.dir).map_or(Ok(l), Err))
+        .and_then(|l| super::load::no_files(&args.config.dir).map_or(Ok(l), Err))
     {
         Ok(l) => l,
         Err(diags) => {
@@ -35,25 +34,4 @@ pub fn run(args: ValidateArgs) -> u8 {
         }
     }
     u8::from(diags.has_errors())
-}
-
-/// A directory without a single configuration file is almost certainly the wrong one:
-/// say so rather than call it valid (as `terraform validate` does).
-fn no_files(dir: &std::path::Path) -> Option<Diagnostics> {
-    let files = kiln_core::config::load::config_files(dir).ok()?;
-    if !files.is_empty() {
-        return None;
-    }
-    let what = if dir == std::path::Path::new(".") {
-        "The current directory".to_string()
-    } else {
-        format!("The directory {}", dir.display())
-    };
-    Some(
-        Diagnostic::error(
-            "No configuration files",
-            format!("{what} contains no configuration files (*.hcl, other than *.vars.hcl). Run kiln in the directory of your configuration, or give it as an argument."),
-        )
-        .into(),
-    )
 }
