@@ -13,14 +13,7 @@ use crate::render::{apply_summary, destroy_summary, plan_text, value_text, TextO
 
 pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
     let no_color = args.config.no_color;
-    let parts = match super::engine::Parts::new(no_color, args.planning.json) {
-        Ok(p) => p,
-        Err(d) => {
-            crate::ui::print_diagnostics(&Default::default(), &d, no_color);
-            return 1;
-        }
-    };
-    let Ok(ws) = super::engine::load(&args.config, &parts) else {
+    let Ok((parts, ws)) = super::engine::start(&args.config, args.planning.json) else {
         return 1;
     };
     let fail = |d: &kiln_core::diag::Diagnostics| {

@@ -95,6 +95,20 @@ impl Parts {
     }
 }
 
+/// The start of every engine command: the parts, and the configuration loaded. `Err`
+/// after printing what is wrong.
+pub fn start(config: &ConfigArgs, json: bool) -> Result<(Parts, Workspace), ()> {
+    let parts = match Parts::new(config.no_color, json) {
+        Ok(p) => p,
+        Err(d) => {
+            ui::print_diagnostics(&SourceMap::new(), &d, config.no_color);
+            return Err(());
+        }
+    };
+    let ws = load(config, &parts)?;
+    Ok((parts, ws))
+}
+
 /// Loads the configuration; `Err` after printing what is wrong.
 pub fn load(config: &ConfigArgs, parts: &Parts) -> Result<Workspace, ()> {
     if let Some(d) = super::load::no_files(&config.dir) {

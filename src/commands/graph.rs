@@ -8,14 +8,7 @@ use crate::cli::GraphArgs;
 
 pub fn run(args: GraphArgs) -> u8 {
     let no_color = args.config.no_color;
-    let parts = match super::engine::Parts::new(no_color, false) {
-        Ok(p) => p,
-        Err(d) => {
-            crate::ui::print_diagnostics(&Default::default(), &d, no_color);
-            return 1;
-        }
-    };
-    let Ok(ws) = super::engine::load(&args.config, &parts) else {
+    let Ok((parts, ws)) = super::engine::start(&args.config, false) else {
         return 1;
     };
     if !args.plan {

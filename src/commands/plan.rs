@@ -6,14 +6,7 @@ use crate::cli::PlanArgs;
 use crate::render::{plan_text, TextOptions};
 
 pub fn run(args: PlanArgs) -> u8 {
-    let parts = match super::engine::Parts::new(args.config.no_color, args.planning.json) {
-        Ok(p) => p,
-        Err(d) => {
-            crate::ui::print_diagnostics(&Default::default(), &d, args.config.no_color);
-            return 1;
-        }
-    };
-    let Ok(ws) = super::engine::load(&args.config, &parts) else {
+    let Ok((parts, ws)) = super::engine::start(&args.config, args.planning.json) else {
         return 1;
     };
     let mode = if args.destroy {

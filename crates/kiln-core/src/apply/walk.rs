@@ -205,21 +205,8 @@ impl<'a> Walk<'a> {
             })
             .collect();
         if !needs_eval.is_empty() {
-            let r = std::thread::scope(|s| {
-                s.spawn(|| {
-                    reevaluate(
-                        self.engine,
-                        self.ws,
-                        &self.planned.providers,
-                        &self.current,
-                        &needs_eval,
-                        &mut self.data,
-                    )
-                })
-                .join()
-            });
-            match r {
-                Ok(r) => {
+            match self.evaluate_again(&needs_eval) {
+                Some(r) => {
                     for (addr, (config, planned)) in r.configs {
                         self.planned
                             .recorded
@@ -241,7 +228,7 @@ impl<'a> Walk<'a> {
                     }
                     self.outcome.diagnostics.extend(r.diagnostics);
                 }
-                Err(_) => self.outcome.diagnostics.push(Diagnostic::error(
+                None => self.outcome.diagnostics.push(Diagnostic::error(
                     "Internal error while evaluating",
                     "Evaluating the configuration again during apply failed unexpectedly.",
                 )),
@@ -421,6 +408,29 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Evaluates the configuration with the values known now, on a thread of its own
+    /// (data sources are read with `Handle::block_on`, which must not run inside the
+    /// runtime). `None` if that thread panicked.
+    fn evaluate_again(
+        &mut self,
+        wanted: &HashMap<crate::addr::InstanceAddr, Option<Value>>,
+    ) -> Option<super::reeval::Reevaluated> {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                reevaluate(
+                    self.engine,
+                    self.ws,
+                    &self.planned.providers,
+                    &self.current,
+                    wanted,
+                    &mut self.data,
+                )
+            })
+            .join()
+            .ok()
+        })
+    }
+
     /// Outputs and replace_triggered_by digests, from one last evaluation with every
     /// value now known.
     fn finish(mut self) -> Outcome {
@@ -430,21 +440,9 @@ impl<'a> Walk<'a> {
             }
             return self.outcome;
         }
-        let none = HashMap::new();
-        let r = std::thread::scope(|s| {
-            s.spawn(|| {
-                reevaluate(
-                    self.engine,
-                    self.ws,
-                    &self.planned.providers,
-                    &self.current,
-                    &none,
-                    &mut self.data,
-                )
-            })
-            .join()
-        });
-        let Ok(r) = r else { return self.outcome };
+        let Some(r) = self.evaluate_again(&HashMap::new()) else {
+            return self.outcome;
+        };
         let mut outputs = BTreeMap::new();
         for (name, v) in &r.evaluated.outputs {
             if v.is_wholly_known() {

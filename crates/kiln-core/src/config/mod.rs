@@ -61,20 +61,13 @@ pub fn load_configuration_with(
     functions: &Functions,
     data_reader: Option<&dyn crate::provider::DataReader>,
 ) -> Loaded {
-    let mut sources = SourceMap::new();
-    let mut diagnostics = Diagnostics::new();
-    let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
-    let before_inputs = diagnostics.len();
-    let inputs = RootInputs::gather(
-        &opts.dir,
-        &opts.env,
-        &opts.cli_inputs,
-        &mut sources,
-        &mut diagnostics,
-    );
-    // Other loading errors (an unknown block, a duplicate) leave a usable configuration:
-    // evaluate it anyway so that every problem is reported in one run.
-    let inputs_failed = diagnostics.iter().skip(before_inputs).any(|d| d.is_error());
+    let (ws, mut diagnostics, inputs_failed) = workspace::load_parts(opts);
+    let Workspace {
+        sources,
+        tree,
+        inputs,
+        ..
+    } = ws;
     if tree.is_incomplete() || inputs_failed {
         return Loaded {
             sources,

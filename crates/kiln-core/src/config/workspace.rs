@@ -25,9 +25,17 @@ pub struct Workspace {
 /// Loads the module tree and the root inputs. The caller checks the diagnostics for
 /// errors before evaluating.
 pub fn load_workspace(opts: &LoadOptions) -> (Workspace, Diagnostics) {
+    let (ws, diags, _) = load_parts(opts);
+    (ws, diags)
+}
+
+/// Loads the tree and the inputs; the flag says whether gathering the inputs failed (a
+/// configuration with bad inputs is not worth evaluating).
+pub(crate) fn load_parts(opts: &LoadOptions) -> (Workspace, Diagnostics, bool) {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let tree = tree::load_tree(&opts.dir, &mut sources, &mut diagnostics);
+    let before_inputs = diagnostics.len();
     let inputs = RootInputs::gather(
         &opts.dir,
         &opts.env,
@@ -35,6 +43,7 @@ pub fn load_workspace(opts: &LoadOptions) -> (Workspace, Diagnostics) {
         &mut sources,
         &mut diagnostics,
     );
+    let inputs_failed = diagnostics.iter().skip(before_inputs).any(|d| d.is_error());
     let ws = Workspace {
         sources,
         tree,
@@ -43,7 +52,7 @@ pub fn load_workspace(opts: &LoadOptions) -> (Workspace, Diagnostics) {
         cwd: opts.cwd.clone(),
         missing_vars: opts.missing_vars,
     };
-    (ws, diagnostics)
+    (ws, diagnostics, inputs_failed)
 }
 
 impl Workspace {
