@@ -8,7 +8,7 @@ use crate::cli::GraphArgs;
 
 pub fn run(args: GraphArgs) -> u8 {
     let no_color = args.config.no_color;
-    let parts = match super::engine::Parts::new(no_color, false) {
+    let mut parts = match super::engine::Parts::new(no_color, false) {
         Ok(p) => p,
         Err(d) => {
             crate::ui::print_diagnostics(&Default::default(), &d, no_color);
@@ -29,6 +29,8 @@ pub fn run(args: GraphArgs) -> u8 {
         print!("{}", kiln_core::graph::to_dot(&g));
         return 0;
     }
+    // stdout carries only the DOT text (`kiln graph --plan | dot -Tsvg`): no progress lines.
+    parts.events = Box::new(kiln_core::event::NoEvents);
     let store = match super::engine::open_state(&ws, &args.state, "graph") {
         Ok(s) => s,
         Err(d) => {
