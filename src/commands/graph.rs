@@ -8,7 +8,7 @@ use crate::cli::GraphArgs;
 
 pub fn run(args: GraphArgs) -> u8 {
     let no_color = args.config.no_color;
-    let Ok((parts, ws)) = super::engine::start(&args.config, false) else {
+    let Ok((mut parts, ws)) = super::engine::start(&args.config, false) else {
         return 1;
     };
     if !args.plan {
@@ -22,6 +22,8 @@ pub fn run(args: GraphArgs) -> u8 {
         print!("{}", kiln_core::graph::to_dot(&g));
         return 0;
     }
+    // stdout carries only the DOT text (`kiln graph --plan | dot -Tsvg`): no progress lines.
+    parts.events = Box::new(kiln_core::event::NoEvents);
     let store = match super::engine::open_state(&ws, &args.state, "graph") {
         Ok(s) => s,
         Err(d) => {
