@@ -40,14 +40,15 @@ output "token" {
 }
 "#;
 
-/// Relative filenames resolve against the directory of the module that declares them.
+/// Relative filenames resolve against the working directory, as in Terraform: a module
+/// names its own directory with path.module.
 const NOTES: &str = r#"
 variable "text" {
   type = string
 }
 
 resource "local_file" "note" {
-  filename = "../out/note.txt"
+  filename = "${path.module}/../out/note.txt"
   content  = var.text
 }
 
@@ -209,7 +210,7 @@ fn outputs_list_json_raw_and_sensitive() {
     assert_eq!(list.code, 0, "{}", list.all());
     assert_eq!(
         list.stdout,
-        "first = \"./out/n0.txt\"\nnote = \"../out/note.txt\"\ntoken = <sensitive>\n"
+        "first = \"./out/n0.txt\"\nnote = \"notes/../out/note.txt\"\ntoken = <sensitive>\n"
     );
     assert!(!list.all().contains("s3cr3t"));
 

@@ -161,7 +161,7 @@ impl Provider for LocalProvider {
                     diagnostics: unknown_type("local", &req.type_name),
                 };
             }
-            let (config, dir) = (req.config, req.cx.module_dir);
+            let (config, dir) = (req.config, req.cx.base_dir);
             match blocking(move || command::read_local_command(&config, &dir)).await {
                 Ok(state) => ReadDataResponse {
                     state: Some(state),

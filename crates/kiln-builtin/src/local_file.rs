@@ -102,7 +102,7 @@ pub fn schema(t: FileType) -> ResourceSchema {
             "filename",
             AttrSchema::required(Type::String)
                 .force_new()
-                .describe("path of the file, relative to the module directory"),
+                .describe("path of the file; relative paths start at the working directory, so write \"${path.module}/…\" for one inside the module"),
         )
         .attr("content", secret().describe("the file's text"))
         .attr(
@@ -187,7 +187,7 @@ pub fn plan(t: FileType, req: PlanRequest) -> PlanResponse {
             // The source is read at apply: another resource may write it first. The
             // digests are known now only when the file still holds what was copied last.
             let current = str_attr(config, "source")
-                .and_then(|src| std::fs::read(req.cx.module_dir.join(src)).ok());
+                .and_then(|src| std::fs::read(req.cx.base_dir.join(src)).ok());
             let prior_sha = req
                 .prior
                 .as_ref()
@@ -326,7 +326,7 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
             "file_permission and directory_permission must be octal modes such as \"0644\".",
         );
     };
-    let dir = req.cx.module_dir.clone();
+    let dir = req.cx.base_dir.clone();
     let path = dir.join(&filename);
     let old_path = prior
         .as_ref()
@@ -401,7 +401,7 @@ fn read_one(cx: &CallContext, prior: Value, diags: &mut Diagnostics) -> Option<V
         ).with_address(cx.addr.to_string()));
         return Some(prior);
     };
-    let path = cx.module_dir.join(filename);
+    let path = cx.base_dir.join(filename);
     match files::read(&path) {
         Ok(None) => None,
         Ok(Some(f)) => Some(refreshed(prior, &f.bytes, f.mode)),
@@ -446,17 +446,17 @@ pub async fn delete(req: DeleteRequest) -> Diagnostics {
     let Some(filename) = str_attr(&req.prior, "filename") else {
         return Diagnostics::new();
     };
-    let path = req.cx.module_dir.join(filename);
+    let path = req.cx.base_dir.join(filename);
     match blocking(move || files::remove(&path)).await {
         Ok(()) => Diagnostics::new(),
         Err(msg) => Diagnostic::error("Cannot delete file", msg).into(),
     }
 }
 
-/// Adopts an existing file; `id` is its path (relative to the module directory, or
+/// Adopts an existing file; `id` is its path (relative to the working directory, or
 /// absolute). Text files get `content`, others `content_base64`.
 pub async fn import(t: FileType, req: ImportRequest) -> ImportResponse {
-    let path: PathBuf = req.cx.module_dir.join(&req.id);
+    let path: PathBuf = req.cx.base_dir.join(&req.id);
     let id = req.id.clone();
     let found = blocking(move || files::read(&path)).await;
     let mut diagnostics = Diagnostics::new();
@@ -465,7 +465,7 @@ pub async fn import(t: FileType, req: ImportRequest) -> ImportResponse {
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
                 "Cannot import non-existent file",
-                format!("There is no file at {} (relative paths start at the module's directory, {}). Check the path given to import.", id, req.cx.module_dir.display()),
+                format!("There is no file at {} (relative paths start at the working directory, {}). Check the path given to import.", id, req.cx.base_dir.display()),
             ));
             None
         }

@@ -67,11 +67,12 @@ impl Limits {
 }
 
 /// Where a call comes from: the instance it is about and the directory relative paths in
-/// its values resolve against (the module's directory).
+/// its values resolve against — the working directory, as in Terraform (configurations
+/// write `"${path.module}/…"` for paths inside a module).
 #[derive(Debug, Clone)]
 pub struct CallContext {
     pub addr: InstanceAddr,
-    pub module_dir: PathBuf,
+    pub base_dir: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -255,12 +256,13 @@ pub trait Provider: Send + Sync {
 pub trait DataReader {
     /// Reads data source `type_name` with its evaluated configuration `config` (an object
     /// of the schema's settable attributes, all known). Returns the complete value, computed
-    /// attributes included, or a message saying what went wrong. `module_dir` is the
+    /// attributes included, or a message saying what went wrong. `base_dir` (the working
+    /// directory) is the
     /// directory relative paths resolve against.
     fn read_data(
         &self,
         type_name: &str,
         config: &Value,
-        module_dir: &std::path::Path,
+        base_dir: &std::path::Path,
     ) -> Result<Value, String>;
 }

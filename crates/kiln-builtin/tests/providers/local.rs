@@ -23,7 +23,7 @@ fn mode_of(path: &Path) -> u32 {
 }
 
 #[tokio::test]
-async fn create_writes_the_file_under_the_module_dir() {
+async fn create_writes_the_file_under_the_base_dir() {
     let dir = tempfile::tempdir().unwrap();
     let p = LocalProvider::new();
     let cx = cx("local_file", "a", dir.path());

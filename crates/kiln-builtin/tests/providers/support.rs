@@ -22,7 +22,7 @@ pub fn cx(type_name: &str, name: &str, dir: &Path) -> CallContext {
     CallContext {
         addr: ResourceAddr::new(ModulePath::root(), mode, type_name, name)
             .instance(InstanceKey::None),
-        module_dir: dir.to_path_buf(),
+        base_dir: dir.to_path_buf(),
     }
 }
 

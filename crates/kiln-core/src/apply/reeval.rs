@@ -47,7 +47,7 @@ impl ResourceHook for ApplyHook<'_> {
                     type_name: inst.resource.type_name.clone(),
                     cx: CallContext {
                         addr: inst.addr.clone(),
-                        module_dir: inst.module_dir.to_path_buf(),
+                        base_dir: inst.base_dir.to_path_buf(),
                     },
                     prior: prior.clone(),
                     config: config.clone(),

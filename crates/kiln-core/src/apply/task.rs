@@ -27,7 +27,7 @@ pub struct OpInput {
     pub deposed: String,
     /// `provider.local`.
     pub provider: String,
-    pub module_dir: PathBuf,
+    pub base_dir: PathBuf,
     pub schema: Option<ResourceSchema>,
     pub prior: Option<Value>,
     /// The prior object as recorded, for deposing it.
@@ -55,7 +55,7 @@ pub async fn run(handle: Handle, log: Arc<dyn ChangeLog>, input: OpInput) -> OpO
     };
     let cx = CallContext {
         addr: input.addr.clone(),
-        module_dir: input.module_dir.clone(),
+        base_dir: input.base_dir.clone(),
     };
     let type_name = input.addr.resource.type_name.clone();
     match input.kind {

@@ -289,7 +289,7 @@ impl<'a> Walk<'a> {
             addr: addr.clone(),
             deposed: op.deposed.clone(),
             provider: provider_name,
-            module_dir: self.ws.module_dir(&addr.resource.module),
+            base_dir: self.ws.cwd.clone(),
             schema: self
                 .engine
                 .schemas

@@ -83,17 +83,4 @@ impl Workspace {
         }
         walk(&self.tree)
     }
-
-    /// The directory of the module at `path` (the root directory when no such module is
-    /// configured any more).
-    pub fn module_dir(&self, path: &crate::addr::ModulePath) -> PathBuf {
-        let mut t = &self.tree;
-        for (name, _) in &path.0 {
-            match t.children.get(name) {
-                Some(c) => t = c,
-                None => return self.root_dir.clone(),
-            }
-        }
-        t.module.dir.clone()
-    }
 }

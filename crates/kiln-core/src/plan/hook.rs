@@ -83,7 +83,7 @@ impl ResourceHook for PlanHook<'_> {
         };
         let cx = CallContext {
             addr: addr.clone(),
-            module_dir: inst.module_dir.to_path_buf(),
+            base_dir: inst.base_dir.to_path_buf(),
         };
         let proposed = propose(&config, prior.as_ref(), inst);
         let resp = handle.provider.plan(PlanRequest {
@@ -255,7 +255,7 @@ pub fn read_data(
         type_name: inst.resource.type_name.clone(),
         cx: CallContext {
             addr: inst.addr.clone(),
-            module_dir: inst.module_dir.to_path_buf(),
+            base_dir: inst.base_dir.to_path_buf(),
         },
         config,
     };

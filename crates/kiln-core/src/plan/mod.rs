@@ -106,12 +106,11 @@ pub fn plan(
     diags.extend(d);
 
     let (refreshed, drift) = if opts.refresh {
-        let dir = |p: &crate::addr::ModulePath| ws.module_dir(p);
         let r = engine.rt.block_on(refresh::refresh(
             state,
             &providers,
             engine.schemas,
-            &dir,
+            &ws.cwd,
             engine.events,
         ));
         if r.diagnostics.has_errors() {

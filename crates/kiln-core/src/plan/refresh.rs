@@ -3,7 +3,6 @@
 //! for here: found, they become tainted (to be replaced); not found, they are forgotten.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use super::values::{copy_marks, from_state, same, to_state};
@@ -23,13 +22,13 @@ pub struct Refreshed {
     pub diagnostics: Diagnostics,
 }
 
-/// Refreshes every current managed object in `prior`. `module_dir` gives the directory
-/// of a module instance (the root directory for modules no longer configured).
+/// Refreshes every current managed object in `prior`. Relative paths resolve against
+/// `base_dir` (the working directory).
 pub async fn refresh(
     prior: &State,
     providers: &ProviderSet,
     schemas: &Schemas,
-    module_dir: &(dyn Fn(&crate::addr::ModulePath) -> PathBuf + Sync),
+    base_dir: &std::path::Path,
     events: &dyn EventSink,
 ) -> Refreshed {
     // Group by provider configuration and type: one read request per group.
@@ -67,7 +66,7 @@ pub async fn refresh(
                     .map(|(addr, prior)| ReadItem {
                         cx: CallContext {
                             addr: addr.clone(),
-                            module_dir: module_dir(&addr.resource.module),
+                            base_dir: base_dir.to_path_buf(),
                         },
                         prior: prior.clone(),
                     })

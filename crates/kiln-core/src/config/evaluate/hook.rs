@@ -17,7 +17,8 @@ pub struct InstanceEval<'a> {
     pub addr: InstanceAddr,
     pub resource: &'a Resource,
     pub schema: &'a ResourceSchema,
-    pub module_dir: &'a Path,
+    /// Relative paths resolve against it: the working directory.
+    pub base_dir: &'a Path,
     /// The instance's evaluation context (with `count.index` / `each.*`), for lifecycle
     /// expressions such as `replace_triggered_by`.
     pub ctx: &'a EvalCtx<'a>,

@@ -135,7 +135,7 @@ impl<'a> Evaluator<'a> {
                     let ctx = EvalCtx {
                         scope: &scope,
                         functions: self.functions,
-                        base_dir: &module.dir,
+                        base_dir: &self.cwd,
                         files_read: &files,
                     };
                     let (given, missing, where_set) = match &inputs {
@@ -166,7 +166,7 @@ impl<'a> Evaluator<'a> {
                     let Some(local) = module.locals.get(name) else {
                         continue;
                     };
-                    let v = self.eval_logged(&scope, &module.dir, &files, &local.expr);
+                    let v = self.eval_logged(&scope, &files, &local.expr);
                     scope.set_local(name, v);
                 }
                 NodeKey::Resource(mode, t, n) => {
@@ -180,6 +180,7 @@ impl<'a> Evaluator<'a> {
                         path: &path,
                         data_reader: self.data_reader,
                         hook: self.hook,
+                        cwd: &self.cwd,
                     };
                     let (group, value) = eval_resource(&env, r, &scope, &mut self.diags);
                     match mode {
@@ -193,14 +194,9 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     let value = match tree.children.get(name) {
-                        Some(child) => self.eval_call(
-                            call,
-                            child,
-                            &path,
-                            &scope,
-                            &module.dir,
-                            &mut result.children,
-                        ),
+                        Some(child) => {
+                            self.eval_call(call, child, &path, &scope, &mut result.children)
+                        }
                         None => Value::unknown(Type::Any),
                     };
                     scope.set_module(name, value);
@@ -209,7 +205,7 @@ impl<'a> Evaluator<'a> {
                     let Some(out) = module.outputs.get(name) else {
                         continue;
                     };
-                    let v = self.eval_logged(&scope, &module.dir, &files, &out.value);
+                    let v = self.eval_logged(&scope, &files, &out.value);
                     if v.contains_sensitive() && !out.sensitive {
                         self.diags.push(
                             Diagnostic::error(
@@ -257,14 +253,13 @@ impl<'a> Evaluator<'a> {
     fn eval_logged(
         &mut self,
         scope: &dyn crate::lang::Scope,
-        dir: &std::path::Path,
         files: &RefCell<BTreeSet<PathBuf>>,
         expr: &crate::lang::Expr,
     ) -> Value {
         let ctx = EvalCtx {
             scope,
             functions: self.functions,
-            base_dir: dir,
+            base_dir: &self.cwd,
             files_read: files,
         };
         ctx.eval(expr).unwrap_or_else(|d| {
@@ -305,14 +300,13 @@ impl<'a> Evaluator<'a> {
         child: &ModuleTree,
         path: &ModulePath,
         scope: &ModuleScope,
-        dir: &std::path::Path,
         children: &mut Vec<EvaluatedModule>,
     ) -> Value {
         let files = RefCell::new(BTreeSet::new());
         let ctx = EvalCtx {
             scope,
             functions: self.functions,
-            base_dir: dir,
+            base_dir: &self.cwd,
             files_read: &files,
         };
         let expansion = match expand(call.count.as_ref(), call.for_each.as_ref(), &ctx) {
@@ -372,7 +366,7 @@ impl<'a> Evaluator<'a> {
             };
             let mut given = BTreeMap::new();
             for a in call.inputs.iter().filter(|a| vars.contains_key(&a.name)) {
-                let value = self.eval_logged(&child_scope, dir, &files, &a.expr);
+                let value = self.eval_logged(&child_scope, &files, &a.expr);
                 given.insert(
                     a.name.clone(),
                     Given {
@@ -427,7 +421,7 @@ impl<'a> Evaluator<'a> {
                 let ctx = EvalCtx {
                     scope,
                     functions: self.functions,
-                    base_dir: &module.dir,
+                    base_dir: &self.cwd,
                     files_read: files,
                 };
                 let v = super::body::eval_body(

@@ -29,6 +29,9 @@ pub struct ResourceEnv<'a> {
     pub path: &'a ModulePath,
     pub data_reader: Option<&'a dyn DataReader>,
     pub hook: Option<&'a dyn ResourceHook>,
+    /// The working directory: relative paths in functions and provider values resolve
+    /// against it, as in Terraform.
+    pub cwd: &'a std::path::Path,
 }
 
 /// Evaluates `r`; returns its instances and the value other objects refer to.
@@ -42,7 +45,7 @@ pub fn eval_resource(
     let ctx = EvalCtx {
         scope,
         functions: env.functions,
-        base_dir: &env.module.dir,
+        base_dir: env.cwd,
         files_read: &files,
     };
     let schema = find_schema(env, r, diags);
@@ -88,7 +91,7 @@ pub fn eval_resource(
                     addr: resource_addr.instance(key.clone()),
                     resource: r,
                     schema: s,
-                    module_dir: &env.module.dir,
+                    base_dir: env.cwd,
                     ctx: &ictx,
                 };
                 match mode {
@@ -155,7 +158,7 @@ fn read_data(
     if !config.is_wholly_known() {
         return value;
     }
-    match reader.read_data(&r.type_name, &config, &env.module.dir) {
+    match reader.read_data(&r.type_name, &config, env.cwd) {
         Ok(v) => v,
         Err(msg) => {
             diags.push(

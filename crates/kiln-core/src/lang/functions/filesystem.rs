@@ -1,8 +1,9 @@
 //! Filesystem functions: reading files (recorded in `files_read` for fingerprints), file
 //! sets by glob, templates, and lexical path manipulation.
 //!
-//! Relative paths resolve against the module directory (`FuncCtx::base_dir`), except
-//! `abspath`, which like Terraform's resolves against the working directory.
+//! Relative paths resolve against the working directory (`FuncCtx::base_dir`), as in
+//! Terraform — configurations write `"${path.module}/…"` for files inside a module —
+//! and `abspath` resolves against it too.
 
 use std::path::Path;
 

@@ -38,7 +38,7 @@ mod yaml;
 
 /// What a function may use besides its arguments.
 pub struct FuncCtx<'a> {
-    /// The module's directory; relative paths resolve against it.
+    /// The working directory; relative paths resolve against it, as in Terraform.
     pub base_dir: &'a Path,
     /// Every file a function reads is recorded here (for image fingerprints).
     pub files_read: &'a RefCell<BTreeSet<PathBuf>>,
@@ -46,7 +46,7 @@ pub struct FuncCtx<'a> {
 }
 
 impl FuncCtx<'_> {
-    /// Resolves a path argument against the module directory.
+    /// Resolves a path argument against the working directory.
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
         if p.is_absolute() {
