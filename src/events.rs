@@ -126,7 +126,17 @@ pub fn json_line(kind: &str, message: &str, level: &str, hook: serde_json::Value
 
 impl EventSink for JsonEvents {
     fn event(&self, e: Event) {
-        let msg = message(&e, false).unwrap_or_default();
+        let msg = match &e {
+            Event::RefreshDone {
+                type_name, count, ..
+            } => {
+                format!(
+                    "Refreshed {count} {type_name} object{}",
+                    if *count == 1 { "" } else { "s" }
+                )
+            }
+            _ => message(&e, false).unwrap_or_default(),
+        };
         let (kind, level, hook) = match &e {
             Event::RefreshStart { type_name, count } => (
                 "refresh_start",

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let matches = cli::Cli::command().get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -55,4 +56,15 @@ fn main() -> ExitCode {
         cli::Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };
     ExitCode::from(code)
+}
+
+/// Rust ignores SIGPIPE, so `kiln plan --json | head` would panic on the first write after
+/// `head` exits; behave like other command-line tools and end quietly instead.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
