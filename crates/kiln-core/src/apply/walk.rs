@@ -65,6 +65,8 @@ struct Walk<'a> {
     waiting_on: Vec<usize>,
     dependents: Vec<Vec<usize>>,
     ready: VecDeque<usize>,
+    /// Operations whose configuration was evaluated again already.
+    reevaluated: Vec<bool>,
     /// Each instance's value now: applied in this run, or as planned.
     current: HashMap<crate::addr::InstanceAddr, Value>,
     data: HashMap<crate::addr::InstanceAddr, Value>,
@@ -104,6 +106,7 @@ impl<'a> Walk<'a> {
             log,
             parallelism: opts.parallelism.max(1),
             status: vec![Status::Waiting; ops.len()],
+            reevaluated: vec![false; ops.len()],
             ops,
             waiting_on,
             dependents,
@@ -173,8 +176,11 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Starts ready operations, up to the parallelism; evaluates again, in one batch,
-    /// the configurations that were not known at plan time.
+    /// Starts ready operations, up to the parallelism. The configurations that were not
+    /// known at plan time are evaluated again in one batch — for every ready operation,
+    /// not only those that fit in the parallelism now: one evaluation of the whole
+    /// configuration serves all of them, where evaluating per start would repeat it for
+    /// each operation that a completion lets in.
     fn start_ready(&mut self, tasks: &mut JoinSet<(usize, OpOutput)>) {
         let room = self.parallelism.saturating_sub(tasks.len());
         let batch: Vec<usize> = (0..room.min(self.ready.len()))
@@ -183,27 +189,39 @@ impl<'a> Walk<'a> {
         if batch.is_empty() {
             return;
         }
-        let needs_eval: HashMap<_, _> = batch
+        let candidates: Vec<usize> = batch
             .iter()
-            .filter(|&&i| {
-                matches!(
-                    self.ops[i].kind,
-                    OpKind::Create | OpKind::Update | OpKind::Read
-                )
-            })
-            .filter_map(|&i| {
-                let c = &self.planned.plan.changes[self.ops[i].change];
-                let config = self.planned.recorded.configs.get(&c.addr)?;
-                if config.is_wholly_known() {
-                    return None;
-                }
-                let prior = match self.ops[i].kind {
-                    OpKind::Update => c.before.clone(),
-                    _ => None,
-                };
-                Some((c.addr.clone(), prior))
+            .chain(self.ready.iter())
+            .copied()
+            .filter(|&i| {
+                !self.reevaluated[i]
+                    && matches!(
+                        self.ops[i].kind,
+                        OpKind::Create | OpKind::Update | OpKind::Read
+                    )
             })
             .collect();
+        // The instances to evaluate again, and the index of each one's change.
+        let mut needs_eval = HashMap::new();
+        let mut change_of = HashMap::new();
+        for i in candidates {
+            let c = &self.planned.plan.changes[self.ops[i].change];
+            let Some(config) = self.planned.recorded.configs.get(&c.addr) else {
+                continue;
+            };
+            if config.is_wholly_known() {
+                continue;
+            }
+            let prior = match self.ops[i].kind {
+                OpKind::Update => c.before.clone(),
+                _ => None,
+            };
+            // Once only: a configuration still unknown after this is an error when its
+            // operation starts, not a reason to evaluate again.
+            self.reevaluated[i] = true;
+            change_of.insert(c.addr.clone(), self.ops[i].change);
+            needs_eval.insert(c.addr.clone(), prior);
+        }
         if !needs_eval.is_empty() {
             match self.evaluate_again(&needs_eval) {
                 Some(r) => {
@@ -212,13 +230,8 @@ impl<'a> Walk<'a> {
                             .recorded
                             .configs
                             .insert(addr.clone(), config.clone());
-                        if let Some(c) = self
-                            .planned
-                            .plan
-                            .changes
-                            .iter_mut()
-                            .find(|c| c.addr == addr && c.deposed.is_empty())
-                        {
+                        if let Some(&ci) = change_of.get(&addr) {
+                            let c = &mut self.planned.plan.changes[ci];
                             c.after = Some(if c.action == Action::Read {
                                 config
                             } else {

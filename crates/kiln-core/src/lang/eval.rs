@@ -23,6 +23,14 @@ use crate::source::Span;
 
 pub type EvalResult = Result<Value, Diagnostic>;
 
+/// One step of [`EvalCtx::traversal`]'s borrowing walk.
+enum Step<'v> {
+    /// The element selected, and whether the key that selected it is sensitive.
+    Ref(&'v Value, bool),
+    /// Continue by value; an index's key when it was evaluated already.
+    General(Option<Value>),
+}
+
 /// Everything an evaluation needs besides the expression.
 pub struct EvalCtx<'a> {
     pub scope: &'a dyn Scope,
@@ -366,12 +374,20 @@ impl<'a> EvalCtx<'a> {
             let mut mark = root.sensitive;
             for (i, op) in ops.iter().enumerate() {
                 match self.step_ref(cur, op)? {
-                    Some(next) => {
+                    Step::Ref(next, key_sensitive) => {
                         cur = next;
-                        mark |= cur.sensitive;
+                        mark |= cur.sensitive || key_sensitive;
                     }
-                    None => {
-                        return self.apply_ops(cur.clone().with_sensitive(mark), &ops[i..]);
+                    Step::General(key) => {
+                        let whole = cur.clone().with_sensitive(mark);
+                        return match (key, op) {
+                            // The key is evaluated already: index with it, do not
+                            // evaluate it again.
+                            (Some(key), TraversalOp::Index(ix)) => {
+                                self.apply_ops(index(whole, &key, ix.span)?, &ops[i + 1..])
+                            }
+                            _ => self.apply_ops(whole, &ops[i..]),
+                        };
                     }
                 }
             }
@@ -381,26 +397,38 @@ impl<'a> EvalCtx<'a> {
         self.apply_ops(v, ops)
     }
 
-    /// A borrowing step for the simple cases (attribute, index with a known key into a
-    /// known collection); `None` means "use the general path".
-    fn step_ref<'v>(
-        &self,
-        cur: &'v Value,
-        op: &TraversalOp,
-    ) -> Result<Option<&'v Value>, Diagnostic> {
+    /// A borrowing step for the simple cases: an attribute, or an index with a known key
+    /// (a literal, or an expression such as `count.index` or `each.key`) into a known
+    /// collection that has it. Anything else (splats, unknown keys, missing elements,
+    /// which report errors) takes the general path.
+    fn step_ref<'v>(&self, cur: &'v Value, op: &TraversalOp) -> Result<Step<'v>, Diagnostic> {
         match (op, &cur.kind) {
-            (TraversalOp::GetAttr(name, _), Kind::Object(m) | Kind::Map(m)) => {
-                Ok(m.get(name.as_str()).map(Some).unwrap_or(None))
+            (TraversalOp::GetAttr(name, _), Kind::Object(m) | Kind::Map(m)) => Ok(m
+                .get(name.as_str())
+                .map_or(Step::General(None), |v| Step::Ref(v, false))),
+            (
+                TraversalOp::Index(ix),
+                Kind::List(_) | Kind::Tuple(_) | Kind::Map(_) | Kind::Object(_),
+            ) => {
+                let key = match &ix.kind {
+                    ExprKind::Literal(k) => std::borrow::Cow::Borrowed(k),
+                    _ => std::borrow::Cow::Owned(self.eval(ix)?),
+                };
+                let found = match &cur.kind {
+                    Kind::List(v) | Kind::Tuple(v) => key
+                        .as_number()
+                        .and_then(Number::as_i64)
+                        .and_then(|i| usize::try_from(i).ok())
+                        .and_then(|i| v.get(i)),
+                    Kind::Map(m) | Kind::Object(m) => key.as_str().and_then(|k| m.get(k)),
+                    _ => None,
+                };
+                Ok(match found {
+                    Some(v) if key.is_known() => Step::Ref(v, key.sensitive),
+                    _ => Step::General(Some(key.into_owned())),
+                })
             }
-            (TraversalOp::Index(ix), Kind::List(v) | Kind::Tuple(v)) => {
-                if let ExprKind::Literal(k) = &ix.kind {
-                    if let Some(i) = k.as_number().and_then(Number::as_i64) {
-                        return Ok(usize::try_from(i).ok().and_then(|i| v.get(i)));
-                    }
-                }
-                Ok(None)
-            }
-            _ => Ok(None),
+            _ => Ok(Step::General(None)),
         }
     }
 
@@ -879,4 +907,78 @@ pub fn index(cur: Value, key: &Value, span: Span) -> EvalResult {
         }
     };
     Ok(out.with_sensitive(mark))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::super::{parse_expr, Functions, MapScope, Type, Value};
+    use super::EvalCtx;
+    use crate::source::FileId;
+
+    /// A traversal from a name walks by reference (`step_ref`); the same traversal from a
+    /// parenthesised name takes the general path. Both must agree, errors and marks
+    /// included.
+    #[test]
+    fn borrowing_traversal_agrees_with_the_general_path() {
+        let obj = |id: &str| Value::object_from([("id", Value::string(id))]);
+        let scope = MapScope::new()
+            .with("objs", Value::tuple(vec![obj("a"), obj("b")]))
+            .with(
+                "byname",
+                Value::object_from([("x", obj("X")), ("y", obj("Y").mark_sensitive())]),
+            )
+            .with("i", Value::int(1))
+            .with("istr", Value::string("1"))
+            .with("k", Value::string("x"))
+            .with("si", Value::int(0).mark_sensitive())
+            .with("u", Value::unknown(Type::Number))
+            .with("big", Value::int(7))
+            .with("half", Value::number(super::Number::from_f64(0.5)));
+        let functions = Functions::standard();
+        let files = RefCell::new(BTreeSet::new());
+        let ctx = EvalCtx {
+            scope: &scope,
+            functions: &functions,
+            base_dir: Path::new("."),
+            files_read: &files,
+        };
+        let run = |src: &str| match ctx.eval(&parse_expr(src, FileId(0)).expect("parse")) {
+            Ok(v) => format!("{v:?}"),
+            Err(d) => format!("error: {}: {}", d.summary, d.detail),
+        };
+        for path in [
+            "[i].id",
+            "[0].id",
+            "[istr].id",
+            "[si].id",
+            "[u].id",
+            "[big].id",
+            "[half]",
+            "[k]",
+            "[i].nope",
+            "[0]",
+            "[-1]",
+        ] {
+            let fast = run(&format!("objs{path}"));
+            assert_eq!(fast, run(&format!("(objs){path}")), "objs{path}");
+        }
+        for path in [
+            "[k].id",
+            "[\"y\"].id",
+            "[\"y\"]",
+            "[\"z\"]",
+            "[i]",
+            "[u]",
+            ".x.id",
+        ] {
+            let fast = run(&format!("byname{path}"));
+            assert_eq!(fast, run(&format!("(byname){path}")), "byname{path}");
+        }
+        // The sensitive key marks what it selects.
+        assert!(run("objs[si].id").contains("sensitive: true"));
+    }
 }
