@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    restore_sigpipe();
+    quiet_on_closed_pipe();
     let matches = cli::Cli::command().get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(c) => c,
@@ -58,13 +58,22 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Rust ignores SIGPIPE, so `kiln plan --json | head` would panic on the first write after
-/// `head` exits; behave like other command-line tools and end quietly instead.
-fn restore_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+/// `kiln plan --json | head` closes stdout early, and Rust's print macros panic when a
+/// write fails. Like other command-line tools, end quietly then (exit 141, as if killed by
+/// SIGPIPE). SIGPIPE itself stays ignored: Kiln writes to the stdin of programs it runs
+/// (`local_command`), which may exit without reading it.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
