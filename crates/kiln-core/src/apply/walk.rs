@@ -65,6 +65,9 @@ struct Walk<'a> {
     waiting_on: Vec<usize>,
     dependents: Vec<Vec<usize>>,
     ready: VecDeque<usize>,
+    /// Operations made ready since the last start whose configurations have not been
+    /// looked at yet (each is looked at once: the ready queue can be long).
+    unchecked: Vec<usize>,
     /// Each instance's value now: applied in this run, or as planned.
     current: HashMap<crate::addr::InstanceAddr, Value>,
     data: HashMap<crate::addr::InstanceAddr, Value>,
@@ -89,7 +92,7 @@ impl<'a> Walk<'a> {
                 dependents[a].push(i);
             }
         }
-        let ready = (0..ops.len()).filter(|i| waiting_on[*i] == 0).collect();
+        let ready: VecDeque<usize> = (0..ops.len()).filter(|i| waiting_on[*i] == 0).collect();
         let current = planned
             .plan
             .changes
@@ -104,6 +107,7 @@ impl<'a> Walk<'a> {
             log,
             parallelism: opts.parallelism.max(1),
             status: vec![Status::Waiting; ops.len()],
+            unchecked: ready.iter().copied().collect(),
             ops,
             waiting_on,
             dependents,
@@ -173,8 +177,11 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Starts ready operations, up to the parallelism; evaluates again, in one batch,
-    /// the configurations that were not known at plan time.
+    /// Starts ready operations, up to the parallelism. The configurations that were not
+    /// known at plan time are evaluated again in one batch — for every ready operation,
+    /// not only those that fit in the parallelism now: one evaluation of the whole
+    /// configuration serves all of them, where evaluating per start would repeat it for
+    /// each operation that a completion lets in.
     fn start_ready(&mut self, tasks: &mut JoinSet<(usize, OpOutput)>) {
         let room = self.parallelism.saturating_sub(tasks.len());
         let batch: Vec<usize> = (0..room.min(self.ready.len()))
@@ -183,27 +190,37 @@ impl<'a> Walk<'a> {
         if batch.is_empty() {
             return;
         }
-        let needs_eval: HashMap<_, _> = batch
-            .iter()
-            .filter(|&&i| {
+        // Every operation in the batch and the ready queue is either here or was looked
+        // at by an earlier start.
+        let candidates: Vec<usize> = std::mem::take(&mut self.unchecked)
+            .into_iter()
+            .filter(|&i| {
                 matches!(
                     self.ops[i].kind,
                     OpKind::Create | OpKind::Update | OpKind::Read
                 )
             })
-            .filter_map(|&i| {
-                let c = &self.planned.plan.changes[self.ops[i].change];
-                let config = self.planned.recorded.configs.get(&c.addr)?;
-                if config.is_wholly_known() {
-                    return None;
-                }
-                let prior = match self.ops[i].kind {
-                    OpKind::Update => c.before.clone(),
-                    _ => None,
-                };
-                Some((c.addr.clone(), prior))
-            })
             .collect();
+        // The instances to evaluate again, and the index of each one's change.
+        let mut needs_eval = HashMap::new();
+        let mut change_of = HashMap::new();
+        for i in candidates {
+            let c = &self.planned.plan.changes[self.ops[i].change];
+            let Some(config) = self.planned.recorded.configs.get(&c.addr) else {
+                continue;
+            };
+            if config.is_wholly_known() {
+                continue;
+            }
+            let prior = match self.ops[i].kind {
+                OpKind::Update => c.before.clone(),
+                _ => None,
+            };
+            // Looked at once: a configuration still unknown after this evaluation is an
+            // error when its operation starts, not a reason to evaluate again.
+            change_of.insert(c.addr.clone(), self.ops[i].change);
+            needs_eval.insert(c.addr.clone(), prior);
+        }
         if !needs_eval.is_empty() {
             let r = std::thread::scope(|s| {
                 s.spawn(|| {
@@ -225,13 +242,8 @@ impl<'a> Walk<'a> {
                             .recorded
                             .configs
                             .insert(addr.clone(), config.clone());
-                        if let Some(c) = self
-                            .planned
-                            .plan
-                            .changes
-                            .iter_mut()
-                            .find(|c| c.addr == addr && c.deposed.is_empty())
-                        {
+                        if let Some(&ci) = change_of.get(&addr) {
+                            let c = &mut self.planned.plan.changes[ci];
                             c.after = Some(if c.action == Action::Read {
                                 config
                             } else {
@@ -383,6 +395,7 @@ impl<'a> Walk<'a> {
             self.waiting_on[d] -= 1;
             if self.waiting_on[d] == 0 && self.status[d] == Status::Waiting {
                 self.ready.push_back(d);
+                self.unchecked.push(d);
             }
         }
     }
