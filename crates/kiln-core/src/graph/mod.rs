@@ -63,6 +63,10 @@ impl ConfigGraph {
     fn edge(&mut self, from: Node, to: Node) {
         let a = self.node(from);
         let b = self.node(to);
+        self.edge_ix(a, b);
+    }
+
+    fn edge_ix(&mut self, a: NodeIndex, b: NodeIndex) {
         if a != b && self.graph.find_edge(a, b).is_none() {
             self.graph.add_edge(a, b, ());
         }
@@ -76,9 +80,7 @@ impl ConfigGraph {
         for i in self.graph.node_indices() {
             if let Node::Instance(addr) = &self.graph[i] {
                 let mut deps = BTreeSet::new();
-                for d in self.graph.neighbors_directed(i, Direction::Outgoing) {
-                    deps.extend(self.reach(d, &mut memo, &mut Vec::new()));
-                }
+                self.collect(i, &mut deps, &mut memo, &mut Vec::new());
                 deps.remove(addr);
                 out.insert(addr.clone(), deps);
             }
@@ -86,31 +88,49 @@ impl ConfigGraph {
         out
     }
 
-    /// The instances reachable from `i` without passing through another instance.
+    /// Adds to `into` the instances reachable from `i`'s neighbours without passing
+    /// through another instance. Instance neighbours are added directly: with
+    /// `count`, an instance refers to every instance of another resource, and a set
+    /// per neighbour would be made and dropped for each of them.
+    fn collect(
+        &self,
+        i: NodeIndex,
+        into: &mut BTreeSet<InstanceAddr>,
+        memo: &mut HashMap<NodeIndex, BTreeSet<InstanceAddr>>,
+        stack: &mut Vec<NodeIndex>,
+    ) {
+        for d in self.graph.neighbors_directed(i, Direction::Outgoing) {
+            match &self.graph[d] {
+                Node::Instance(a) => {
+                    into.insert(a.clone());
+                }
+                _ => {
+                    self.reach(d, memo, stack);
+                    if let Some(m) = memo.get(&d) {
+                        into.extend(m.iter().cloned());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Memoises the instances reachable from the non-instance node `i` without passing
+    /// through another instance.
     fn reach(
         &self,
         i: NodeIndex,
         memo: &mut HashMap<NodeIndex, BTreeSet<InstanceAddr>>,
         stack: &mut Vec<NodeIndex>,
-    ) -> BTreeSet<InstanceAddr> {
-        if let Node::Instance(a) = &self.graph[i] {
-            return BTreeSet::from([a.clone()]);
-        }
-        if let Some(m) = memo.get(&i) {
-            return m.clone();
-        }
+    ) {
         // A cycle among non-instance nodes was already reported by evaluation.
-        if stack.contains(&i) {
-            return BTreeSet::new();
+        if memo.contains_key(&i) || stack.contains(&i) {
+            return;
         }
         stack.push(i);
         let mut set = BTreeSet::new();
-        for d in self.graph.neighbors_directed(i, Direction::Outgoing) {
-            set.extend(self.reach(d, memo, stack));
-        }
+        self.collect(i, &mut set, memo, stack);
         stack.pop();
-        memo.insert(i, set.clone());
-        set
+        memo.insert(i, set);
     }
 }
 
@@ -211,10 +231,16 @@ fn add_module(
                 .filter(|n| !matches!(n, Node::Output(p, _) if p != path))
                 .collect(),
         };
-        for f in &froms {
-            g.node(f.clone());
-            for t in &targets {
-                g.edge(f.clone(), t.clone());
+        if froms.is_empty() {
+            continue;
+        }
+        // By index: with `count`, every instance of a resource refers to every instance
+        // of another, and cloning and hashing both nodes per edge dominated.
+        let targets: Vec<NodeIndex> = targets.into_iter().map(|t| g.node(t)).collect();
+        for f in froms {
+            let a = g.node(f);
+            for &b in &targets {
+                g.edge_ix(a, b);
             }
         }
     }

@@ -30,11 +30,15 @@ pub fn dependencies(
     for c in changes.iter_mut() {
         match deps.get(&c.addr) {
             Some(d) if c.reason != super::Reason::DestroyMode || c.dependencies.is_empty() => {
-                let names: BTreeSet<String> = d
+                // Resources first, then names: with `count` an instance depends on
+                // many instances of the same resource.
+                let resources: BTreeSet<&crate::addr::ResourceAddr> = d
                     .iter()
                     .filter(|a| a.resource.mode == Mode::Managed)
-                    .map(|a| a.resource.to_string())
+                    .map(|a| &a.resource)
                     .collect();
+                let names: BTreeSet<String> =
+                    resources.into_iter().map(ToString::to_string).collect();
                 if c.action != Action::Delete {
                     c.dependencies = names.into_iter().collect();
                 }
