@@ -65,8 +65,9 @@ struct Walk<'a> {
     waiting_on: Vec<usize>,
     dependents: Vec<Vec<usize>>,
     ready: VecDeque<usize>,
-    /// Operations whose configuration was evaluated again already.
-    reevaluated: Vec<bool>,
+    /// Operations made ready since the last start whose configurations have not been
+    /// looked at yet (each is looked at once: the ready queue can be long).
+    unchecked: Vec<usize>,
     /// Each instance's value now: applied in this run, or as planned.
     current: HashMap<crate::addr::InstanceAddr, Value>,
     data: HashMap<crate::addr::InstanceAddr, Value>,
@@ -91,7 +92,7 @@ impl<'a> Walk<'a> {
                 dependents[a].push(i);
             }
         }
-        let ready = (0..ops.len()).filter(|i| waiting_on[*i] == 0).collect();
+        let ready: VecDeque<usize> = (0..ops.len()).filter(|i| waiting_on[*i] == 0).collect();
         let current = planned
             .plan
             .changes
@@ -106,7 +107,7 @@ impl<'a> Walk<'a> {
             log,
             parallelism: opts.parallelism.max(1),
             status: vec![Status::Waiting; ops.len()],
-            reevaluated: vec![false; ops.len()],
+            unchecked: ready.iter().copied().collect(),
             ops,
             waiting_on,
             dependents,
@@ -189,16 +190,15 @@ impl<'a> Walk<'a> {
         if batch.is_empty() {
             return;
         }
-        let candidates: Vec<usize> = batch
-            .iter()
-            .chain(self.ready.iter())
-            .copied()
+        // Every operation in the batch and the ready queue is either here or was looked
+        // at by an earlier start.
+        let candidates: Vec<usize> = std::mem::take(&mut self.unchecked)
+            .into_iter()
             .filter(|&i| {
-                !self.reevaluated[i]
-                    && matches!(
-                        self.ops[i].kind,
-                        OpKind::Create | OpKind::Update | OpKind::Read
-                    )
+                matches!(
+                    self.ops[i].kind,
+                    OpKind::Create | OpKind::Update | OpKind::Read
+                )
             })
             .collect();
         // The instances to evaluate again, and the index of each one's change.
@@ -216,14 +216,14 @@ impl<'a> Walk<'a> {
                 OpKind::Update => c.before.clone(),
                 _ => None,
             };
-            // Once only: a configuration still unknown after this is an error when its
-            // operation starts, not a reason to evaluate again.
-            self.reevaluated[i] = true;
+            // Looked at once: a configuration still unknown after this evaluation is an
+            // error when its operation starts, not a reason to evaluate again.
             change_of.insert(c.addr.clone(), self.ops[i].change);
             needs_eval.insert(c.addr.clone(), prior);
         }
         if !needs_eval.is_empty() {
-            match self.evaluate_again(&needs_eval) {
+            let r = self.evaluate_again(&needs_eval);
+            match r {
                 Some(r) => {
                     for (addr, (config, planned)) in r.configs {
                         self.planned
@@ -383,6 +383,7 @@ impl<'a> Walk<'a> {
             self.waiting_on[d] -= 1;
             if self.waiting_on[d] == 0 && self.status[d] == Status::Waiting {
                 self.ready.push_back(d);
+                self.unchecked.push(d);
             }
         }
     }
