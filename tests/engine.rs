@@ -556,3 +556,31 @@ fn a_deposed_object_left_by_a_crash_is_deleted() {
         Some(Reason::Deposed)
     );
 }
+
+#[test]
+fn an_index_by_count_index_depends_on_one_instance_only() {
+    let h = Harness::new(
+        r#"
+resource "test_object" "a" { count = 3 }
+resource "test_object" "b" {
+  count = 3
+  value = test_object.a[count.index].id
+}
+resource "test_object" "all" { value = join(",", test_object.a[*].id) }
+"#,
+    );
+    let p = h.plan();
+    let deps = |addr: &str| -> Vec<String> {
+        let mut v: Vec<String> = p.deps[&engine_harness::instance(addr)]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(deps("test_object.b[1]"), ["test_object.a[1]"]);
+    assert_eq!(
+        deps("test_object.all"),
+        ["test_object.a[0]", "test_object.a[1]", "test_object.a[2]"]
+    );
+}

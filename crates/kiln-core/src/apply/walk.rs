@@ -147,13 +147,12 @@ impl<'a> Walk<'a> {
             }
             tokio::select! {
                 joined = tasks.join_next() => {
-                    match joined {
-                        Some(Ok((i, out))) => self.completed(i, out),
-                        Some(Err(e)) => self.outcome.diagnostics.push(Diagnostic::error(
-                            "Internal error in an apply task",
-                            format!("An operation stopped unexpectedly: {e}. The state journal holds every change completed before it."),
-                        )),
-                        None => break,
+                    let Some(first) = joined else { break };
+                    self.joined(first);
+                    // Take every other finished operation too before starting more, so
+                    // that one re-evaluation serves all that they make ready.
+                    while let Some(more) = tasks.try_join_next() {
+                        self.joined(more);
                     }
                 }
                 changed = cancel.changed(), if !self.outcome.interrupted => {
@@ -174,6 +173,16 @@ impl<'a> Walk<'a> {
             if self.status[i] == Status::Waiting {
                 self.skip(i, because);
             }
+        }
+    }
+
+    fn joined(&mut self, r: Result<(usize, OpOutput), tokio::task::JoinError>) {
+        match r {
+            Ok((i, out)) => self.completed(i, out),
+            Err(e) => self.outcome.diagnostics.push(Diagnostic::error(
+                "Internal error in an apply task",
+                format!("An operation stopped unexpectedly: {e}. The state journal holds every change completed before it."),
+            )),
         }
     }
 

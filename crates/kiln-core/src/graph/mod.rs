@@ -14,7 +14,7 @@ use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::Direction;
 
 use crate::addr::{InstanceAddr, ModulePath, ResourceAddr};
-use crate::config::evaluate::{module_nodes, EvaluatedModule, NodeKey};
+use crate::config::evaluate::{module_nodes, same_key_targets, EvaluatedModule, NodeKey};
 use crate::config::model::{Mode, ModuleTree};
 use crate::schema::Schemas;
 
@@ -207,7 +207,39 @@ fn add_module(
         }
     };
     for (key, _, deps) in module_nodes(&tree.module, &mut |_, _| {}) {
-        let targets: Vec<Node> = deps.iter().flat_map(&resolve).collect();
+        // Resources referred to only as `x[count.index]` / `x[each.key]`: instance to
+        // instance, so one slow instance holds up only its own partner downstream.
+        let same: Vec<NodeKey> = match &key {
+            NodeKey::Resource(mode, t, n) => tree
+                .module
+                .resource(*mode, t, n)
+                .map(|r| same_key_targets(r, &tree.module))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for s in &same {
+            let (NodeKey::Resource(from_mode, ft, fn_), NodeKey::Resource(to_mode, tt, tn)) =
+                (&key, s)
+            else {
+                continue;
+            };
+            let to: std::collections::HashSet<Node> =
+                instances_of(*to_mode, tt, tn).into_iter().collect();
+            for from in instances_of(*from_mode, ft, fn_) {
+                let Node::Instance(a) = &from else { continue };
+                let partner = Node::Instance(
+                    ResourceAddr::new(path.clone(), *to_mode, tt, tn).instance(a.key.clone()),
+                );
+                if to.contains(&partner) {
+                    g.edge(from, partner);
+                }
+            }
+        }
+        let targets: Vec<Node> = deps
+            .iter()
+            .filter(|d| !same.contains(d))
+            .flat_map(&resolve)
+            .collect();
         let froms: Vec<Node> = match &key {
             NodeKey::Resource(mode, t, n) => {
                 let nodes = instances_of(*mode, t, n);

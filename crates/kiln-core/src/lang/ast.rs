@@ -147,6 +147,9 @@ pub enum RefStep {
     Attr(String),
     Key(String),
     Index(i64),
+    /// An index by `count.index` or `each.key`: the instance with the same key as the one
+    /// referring (what lets `b[count.index]` depend on one instance of `a`, not all).
+    SameKey,
     /// An index not known statically, or a splat.
     Dynamic,
 }
@@ -289,9 +292,12 @@ fn collect_refs(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Reference>) {
                                     (_, Some(s)) => RefStep::Key(s.to_string()),
                                     _ => RefStep::Dynamic,
                                 },
-                                _ => match ix.as_literal_str() {
-                                    Some(s) => RefStep::Key(s.to_string()),
-                                    None => RefStep::Dynamic,
+                                _ => match (ix.as_literal_str(), ix.as_static_path().as_deref()) {
+                                    (Some(s), _) => RefStep::Key(s.to_string()),
+                                    (None, Some(["count", "index"] | ["each", "key"])) => {
+                                        RefStep::SameKey
+                                    }
+                                    _ => RefStep::Dynamic,
                                 },
                             },
                             TraversalOp::FullSplat(_) | TraversalOp::AttrSplat(_) => {

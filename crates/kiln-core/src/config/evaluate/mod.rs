@@ -20,7 +20,7 @@ use std::path::PathBuf;
 pub use body::eval_body;
 pub use hook::{InstanceEval, ResourceHook};
 pub use module::{module_nodes, Evaluator};
-pub use refs::NodeKey;
+pub use refs::{same_key_targets, NodeKey};
 pub use scope::ModuleScope;
 pub use variables::MissingVars;
 

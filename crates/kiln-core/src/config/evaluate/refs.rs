@@ -249,3 +249,48 @@ fn push_refs(e: &Expr, bound: &[String], out: &mut Vec<Reference>) {
             .filter(|r| !bound.contains(&r.root)),
     );
 }
+
+/// The resources `r` refers to only through an index by its own `count.index` or
+/// `each.key` (`a[count.index].id`): each instance of `r` depends on the one instance of
+/// them with its key, not on all of them.
+pub fn same_key_targets(r: &crate::config::model::Resource, module: &Module) -> Vec<NodeKey> {
+    let mut refs = Vec::new();
+    for e in r
+        .count
+        .iter()
+        .chain(&r.for_each)
+        .chain(&r.depends_on)
+        .chain(&r.lifecycle.replace_triggered_by)
+    {
+        refs.extend(e.references());
+    }
+    body_refs(&r.body, &mut refs);
+    for p in &r.provisioners {
+        body_refs(&p.body, &mut refs);
+    }
+    if let Some(c) = &r.communicator {
+        body_refs(&c.body, &mut refs);
+    }
+    let cx = RefContext {
+        count: r.count.is_some(),
+        each: r.for_each.is_some(),
+        build: true,
+    };
+    let mut same: Vec<NodeKey> = Vec::new();
+    let mut all: Vec<NodeKey> = Vec::new();
+    for reference in &refs {
+        let Ok(Some(key @ NodeKey::Resource(mode, _, _))) = resolve(reference, module, cx) else {
+            continue;
+        };
+        let at = if mode == Mode::Data { 2 } else { 1 };
+        if reference.steps.get(at) == Some(&RefStep::SameKey) {
+            same.push(key);
+        } else {
+            all.push(key);
+        }
+    }
+    same.retain(|k| !all.contains(k));
+    same.sort();
+    same.dedup();
+    same
+}
