@@ -35,6 +35,19 @@ struct ApplyHook<'a> {
 }
 
 impl ResourceHook for ApplyHook<'_> {
+    /// While operations wait for their configurations, every other instance keeps the
+    /// value it has: evaluating its body again would change nothing (the final pass, with
+    /// nothing wanted, evaluates everything for outputs and triggers).
+    fn settled(&self, addr: &InstanceAddr) -> Option<Value> {
+        if self.wanted.is_empty() || self.wanted.contains_key(addr) {
+            return None;
+        }
+        self.current
+            .get(addr)
+            .or(self.data.borrow().get(addr))
+            .cloned()
+    }
+
     fn managed(&self, inst: &InstanceEval<'_>, config: Value, diags: &mut Diagnostics) -> Value {
         if let Some(t) = crate::plan::trigger_digest(inst) {
             self.triggers.borrow_mut().insert(inst.addr.clone(), t);

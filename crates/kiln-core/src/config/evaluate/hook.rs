@@ -32,4 +32,11 @@ pub trait ResourceHook {
     /// A data source instance evaluated to `config`. Returns its value: read now when the
     /// configuration is known, or left unknown to be read during apply.
     fn data(&self, inst: &InstanceEval<'_>, config: Value, diags: &mut Diagnostics) -> Value;
+
+    /// The instance's value when the hook already knows it and needs nothing from its
+    /// configuration: evaluation then skips the body. Apply uses this to evaluate again
+    /// only what is about to run.
+    fn settled(&self, _addr: &InstanceAddr) -> Option<Value> {
+        None
+    }
 }

@@ -75,6 +75,13 @@ pub fn eval_resource(
     );
     let mut instances = Vec::new();
     for (key, names) in expansion.instances() {
+        if let Some(v) = env
+            .hook
+            .and_then(|h| h.settled(&resource_addr.instance(key.clone())))
+        {
+            instances.push((key, v));
+            continue;
+        }
         let child = ChildScope {
             parent: scope,
             names,
