@@ -71,6 +71,33 @@ pub(super) fn unchanged(keyword: &str, count: usize, opts: Opts) -> String {
         .dim(&format!("# ({count} unchanged {keyword}{plural} hidden)"))
 }
 
+/// Adds the `# (N unchanged … hidden)` line inside a body or collection, when any were.
+pub(super) fn push_hidden(
+    out: &mut String,
+    keyword: &str,
+    count: usize,
+    indent: usize,
+    opts: Opts,
+) {
+    if count > 0 {
+        let note = unchanged(keyword, count, opts);
+        out.push_str(&format!(
+            "{}{note}\n",
+            prefix(indent + 1, Change::NoOp, opts)
+        ));
+    }
+}
+
+/// The closing bracket of a collection or object drawn at `indent`, with `-> null`
+/// when the whole value is deleted.
+pub(super) fn close(d: &super::tree::Diff, bracket: char, indent: usize, opts: Opts) -> String {
+    format!(
+        "{}{bracket}{}",
+        prefix(indent, Change::NoOp, opts),
+        null_suffix(d.change, opts)
+    )
+}
+
 /// An attribute name as HCL allows it bare, quoted otherwise.
 pub(super) fn attr_name(name: &str) -> String {
     let mut chars = name.chars();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::draw::{attr_name, draw, empty, forces, null_suffix, prefix, unchanged, warnings, Opts};
+use super::draw::{attr_name, close, draw, empty, forces, prefix, push_hidden, warnings, Opts};
 use super::tree::{Change, Diff};
 
 /// Attributes shown even when unchanged, so an update says which object it is.
@@ -66,18 +66,8 @@ pub(super) fn object(
     };
     let mut out = format!("{{{}\n", forces(d.replace, opts));
     let hidden = attribute_lines(&mut out, attrs, indent, opts, child);
-    if hidden > 0 {
-        let note = unchanged("attribute", hidden, opts);
-        out.push_str(&format!(
-            "{}{note}\n",
-            prefix(indent + 1, Change::NoOp, opts)
-        ));
-    }
-    out + &format!(
-        "{}}}{}",
-        prefix(indent, Change::NoOp, opts),
-        null_suffix(d.change, opts)
-    )
+    push_hidden(&mut out, "attribute", hidden, indent, opts);
+    out + &close(d, '}', indent, opts)
 }
 
 /// A resource body or nested block: attributes, a blank line, then each block type's
@@ -94,13 +84,7 @@ pub(super) fn block(
     }
     let mut out = format!("{{{}\n", forces(d.replace, opts));
     let hidden = attribute_lines(&mut out, attrs, indent, opts, opts);
-    if hidden > 0 {
-        let note = unchanged("attribute", hidden, opts);
-        out.push_str(&format!(
-            "{}{note}\n",
-            prefix(indent + 1, Change::NoOp, opts)
-        ));
-    }
+    push_hidden(&mut out, "attribute", hidden, indent, opts);
     let mut hidden_blocks = 0;
     for (name, items) in blocks {
         let mut separated = attrs.is_empty();
@@ -122,11 +106,9 @@ pub(super) fn block(
         }
     }
     if hidden_blocks > 0 {
-        let note = unchanged("block", hidden_blocks, opts);
-        out.push_str(&format!(
-            "\n{}{note}\n",
-            prefix(indent + 1, Change::NoOp, opts)
-        ));
+        // A blank line sets the note apart from the blocks shown.
+        out.push('\n');
     }
+    push_hidden(&mut out, "block", hidden_blocks, indent, opts);
     out + &format!("{}}}", prefix(indent, Change::NoOp, opts))
 }

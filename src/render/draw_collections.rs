@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use kiln_core::lang::display::quote;
 
-use super::draw::{draw, empty, forces, null_suffix, prefix, unchanged, warnings, Opts};
+use super::draw::{close, draw, empty, forces, prefix, push_hidden, unchanged, warnings, Opts};
 use super::tree::{Change, Diff, Node};
 
 /// A list: unchanged elements are hidden, except the ones either side of a change, which
@@ -64,11 +64,7 @@ pub(super) fn list(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> Strin
             prefix(indent + 1, Change::NoOp, opts)
         ));
     }
-    out + &format!(
-        "{}]{}",
-        prefix(indent, Change::NoOp, opts),
-        null_suffix(d.change, opts)
-    )
+    out + &close(d, ']', indent, opts)
 }
 
 pub(super) fn set(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> String {
@@ -92,18 +88,8 @@ pub(super) fn set(d: &Diff, items: &[Diff], indent: usize, opts: Opts) -> String
         let line = prefix(indent + 1, e.change, elem) + &draw(e, indent + 1, elem);
         out.push_str(&format!("{line},\n"));
     }
-    if hidden > 0 {
-        let note = unchanged("element", hidden, opts);
-        out.push_str(&format!(
-            "{}{note}\n",
-            prefix(indent + 1, Change::NoOp, opts)
-        ));
-    }
-    out + &format!(
-        "{}]{}",
-        prefix(indent, Change::NoOp, opts),
-        null_suffix(d.change, opts)
-    )
+    push_hidden(&mut out, "element", hidden, indent, opts);
+    out + &close(d, ']', indent, opts)
 }
 
 /// Map keys are always quoted and aligned; entries that are objects end with a comma.
@@ -142,16 +128,6 @@ pub(super) fn map(d: &Diff, items: &BTreeMap<String, Diff>, indent: usize, opts:
             draw(e, indent + 1, elem)
         ));
     }
-    if hidden > 0 {
-        let note = unchanged("element", hidden, opts);
-        out.push_str(&format!(
-            "{}{note}\n",
-            prefix(indent + 1, Change::NoOp, opts)
-        ));
-    }
-    out + &format!(
-        "{}}}{}",
-        prefix(indent, Change::NoOp, opts),
-        null_suffix(d.change, opts)
-    )
+    push_hidden(&mut out, "element", hidden, indent, opts);
+    out + &close(d, '}', indent, opts)
 }
