@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::expand::{expand, Expansion};
 use super::order::order;
-use super::refs::{body_refs, resolve, NodeKey, RefContext};
+use super::refs::{body_refs, resolve, NodeKey, RefContext, ResourceRefs};
 use super::resource::{eval_resource, ResourceEnv};
 use super::scope::ModuleScope;
 use super::variables::{finalize, given_from_input, Given, MissingVars};
@@ -473,34 +473,11 @@ pub fn module_nodes(
     }
     for r in &module.resources {
         let key = NodeKey::Resource(r.mode, r.type_name.clone(), r.name.clone());
-        let mut refs = Vec::new();
-        for e in r
-            .count
-            .iter()
-            .chain(&r.for_each)
-            .chain(&r.depends_on)
-            .chain(&r.lifecycle.replace_triggered_by)
-        {
-            refs.extend(e.references());
-        }
-        let mut deps = resolve_all(&refs, RefContext::default(), &key);
-        let cx = RefContext {
-            count: r.count.is_some(),
-            each: r.for_each.is_some(),
-            build: false,
-        };
-        let mut body = Vec::new();
-        body_refs(&r.body, &mut body);
-        deps.extend(resolve_all(&body, cx, &key));
-        let mut image = Vec::new();
-        for p in &r.provisioners {
-            body_refs(&p.body, &mut image);
-        }
-        if let Some(c) = &r.communicator {
-            body_refs(&c.body, &mut image);
-        }
-        let bcx = RefContext { build: true, ..cx };
-        deps.extend(resolve_all(&image, bcx, &key));
+        let refs = ResourceRefs::of(r);
+        let (cx, bcx) = ResourceRefs::contexts(r);
+        let mut deps = resolve_all(&refs.meta, RefContext::default(), &key);
+        deps.extend(resolve_all(&refs.body, cx, &key));
+        deps.extend(resolve_all(&refs.image, bcx, &key));
         nodes.push((key, r.header_span, deps));
     }
     for c in module.module_calls.values() {

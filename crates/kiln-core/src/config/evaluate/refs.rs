@@ -250,35 +250,60 @@ fn push_refs(e: &Expr, bound: &[String], out: &mut Vec<Reference>) {
     );
 }
 
+/// Every reference a resource block makes, grouped by the names each group may use.
+pub struct ResourceRefs {
+    /// `count`, `for_each`, `depends_on`, `replace_triggered_by`: no `count.index`/`each`.
+    pub meta: Vec<Reference>,
+    /// The body: `count.index` / `each` as the block has them.
+    pub body: Vec<Reference>,
+    /// Provisioner and communicator blocks: `build` and `self` as well.
+    pub image: Vec<Reference>,
+}
+
+impl ResourceRefs {
+    pub fn of(r: &crate::config::model::Resource) -> ResourceRefs {
+        let mut meta = Vec::new();
+        for e in r
+            .count
+            .iter()
+            .chain(&r.for_each)
+            .chain(&r.depends_on)
+            .chain(&r.lifecycle.replace_triggered_by)
+        {
+            meta.extend(e.references());
+        }
+        let mut body = Vec::new();
+        body_refs(&r.body, &mut body);
+        let mut image = Vec::new();
+        for p in &r.provisioners {
+            body_refs(&p.body, &mut image);
+        }
+        if let Some(c) = &r.communicator {
+            body_refs(&c.body, &mut image);
+        }
+        ResourceRefs { meta, body, image }
+    }
+
+    /// The contexts the body and the image blocks are checked in.
+    pub fn contexts(r: &crate::config::model::Resource) -> (RefContext, RefContext) {
+        let cx = RefContext {
+            count: r.count.is_some(),
+            each: r.for_each.is_some(),
+            build: false,
+        };
+        (cx, RefContext { build: true, ..cx })
+    }
+}
+
 /// The resources `r` refers to only through an index by its own `count.index` or
 /// `each.key` (`a[count.index].id`): each instance of `r` depends on the one instance of
 /// them with its key, not on all of them.
 pub fn same_key_targets(r: &crate::config::model::Resource, module: &Module) -> Vec<NodeKey> {
-    let mut refs = Vec::new();
-    for e in r
-        .count
-        .iter()
-        .chain(&r.for_each)
-        .chain(&r.depends_on)
-        .chain(&r.lifecycle.replace_triggered_by)
-    {
-        refs.extend(e.references());
-    }
-    body_refs(&r.body, &mut refs);
-    for p in &r.provisioners {
-        body_refs(&p.body, &mut refs);
-    }
-    if let Some(c) = &r.communicator {
-        body_refs(&c.body, &mut refs);
-    }
-    let cx = RefContext {
-        count: r.count.is_some(),
-        each: r.for_each.is_some(),
-        build: true,
-    };
+    let refs = ResourceRefs::of(r);
+    let (_, cx) = ResourceRefs::contexts(r);
     let mut same: Vec<NodeKey> = Vec::new();
     let mut all: Vec<NodeKey> = Vec::new();
-    for reference in &refs {
+    for reference in refs.meta.iter().chain(&refs.body).chain(&refs.image) {
         let Ok(Some(key @ NodeKey::Resource(mode, _, _))) = resolve(reference, module, cx) else {
             continue;
         };
