@@ -28,30 +28,31 @@ pub fn dependencies(
             .push(addr.clone());
     }
     for c in changes.iter_mut() {
-        match deps.get(&c.addr) {
-            Some(d) if c.reason != super::Reason::DestroyMode || c.dependencies.is_empty() => {
-                // Resources first, then names: with `count` an instance depends on
-                // many instances of the same resource.
-                let resources: BTreeSet<&crate::addr::ResourceAddr> = d
-                    .iter()
-                    .filter(|a| a.resource.mode == Mode::Managed)
-                    .map(|a| &a.resource)
-                    .collect();
-                let names: BTreeSet<String> =
-                    resources.into_iter().map(ToString::to_string).collect();
-                if c.action != Action::Delete {
-                    c.dependencies = names.into_iter().collect();
-                }
-            }
-            _ => {
-                let set: BTreeSet<InstanceAddr> = c
-                    .dependencies
-                    .iter()
-                    .flat_map(|r| by_resource.get(r).cloned().unwrap_or_default())
-                    .collect();
-                deps.entry(c.addr.clone()).or_default().extend(set);
-            }
+        // The configuration's graph orders everything it still has; a destroy of an object
+        // whose state recorded its dependencies follows the record.
+        let from_config = deps.contains_key(&c.addr)
+            && (c.reason != super::Reason::DestroyMode || c.dependencies.is_empty());
+        if !from_config {
+            let set: BTreeSet<InstanceAddr> = c
+                .dependencies
+                .iter()
+                .flat_map(|r| by_resource.get(r).cloned().unwrap_or_default())
+                .collect();
+            deps.entry(c.addr.clone()).or_default().extend(set);
+            continue;
         }
+        if c.action == Action::Delete {
+            continue;
+        }
+        // Resources first, then names: with `count` an instance depends on many instances
+        // of the same resource.
+        let resources: BTreeSet<&crate::addr::ResourceAddr> = deps[&c.addr]
+            .iter()
+            .filter(|a| a.resource.mode == Mode::Managed)
+            .map(|a| &a.resource)
+            .collect();
+        let names: BTreeSet<String> = resources.into_iter().map(ToString::to_string).collect();
+        c.dependencies = names.into_iter().collect();
     }
 }
 
