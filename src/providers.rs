@@ -7,19 +7,12 @@ use kiln_core::lang::Value;
 use kiln_core::provider::{DataReader, Provider};
 use kiln_core::schema::Schemas;
 
-/// One value per provider name, ready for the engine.
-pub fn providers() -> Vec<Arc<dyn Provider>> {
-    vec![
-        Arc::new(kiln_builtin::LocalProvider::new()),
-        Arc::new(kiln_builtin::KilnProvider::new()),
-    ]
-}
-
-/// The schemas of [`providers`], for loading and validating configuration.
+/// The schemas of every provider in [`factories`], for loading and validating
+/// configuration.
 pub fn schemas() -> Schemas {
     let mut s = Schemas::new();
-    for p in providers() {
-        s.add(p.schema().clone());
+    for make in factories().values() {
+        s.add(make().schema().clone());
     }
     s
 }
