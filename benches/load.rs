@@ -152,7 +152,7 @@ fn main() {
             .map(|e| {
                 e.all_resources()
                     .iter()
-                    .map(|r| r.instances.len())
+                    .map(|r| r.keys.len())
                     .sum::<usize>()
             })
             .unwrap_or(0);

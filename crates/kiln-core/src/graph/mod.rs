@@ -176,9 +176,9 @@ fn add_module(
             .filter(|r| r.mode == mode && r.type_name == t && r.name == n)
             .flat_map(|r| {
                 let ra = ResourceAddr::new(path.clone(), mode, t, n);
-                r.instances
+                r.keys
                     .iter()
-                    .map(move |(k, _)| Node::Instance(ra.instance(k.clone())))
+                    .map(move |k| Node::Instance(ra.instance(k.clone())))
             })
             .collect()
     };

@@ -37,7 +37,9 @@ pub struct ResourceInstances {
     pub name: String,
     /// False when count / for_each is not known yet.
     pub expanded: bool,
-    pub instances: Vec<(InstanceKey, Value)>,
+    /// The instance keys; their values are in the module scope (kept once: evaluating
+    /// again during apply copies nothing it need not).
+    pub keys: Vec<InstanceKey>,
     /// Files read by functions while evaluating it (for image fingerprints).
     pub files_read: BTreeSet<PathBuf>,
 }

@@ -112,15 +112,20 @@ pub fn eval_resource(
         instances.push((key, value));
     }
     check_lifecycle(r, schema, &ctx, diags);
-    let value = expansion.collect(instances.clone());
     let expanded = !matches!(expansion, Expansion::Unknown);
+    let keys = if expanded {
+        instances.iter().map(|(k, _)| k.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let value = expansion.collect(instances);
     let group = ResourceInstances {
         module: env.path.clone(),
         mode: r.mode,
         type_name: r.type_name.clone(),
         name: r.name.clone(),
         expanded,
-        instances: if expanded { instances } else { Vec::new() },
+        keys,
         files_read: files.into_inner(),
     };
     (group, value)
