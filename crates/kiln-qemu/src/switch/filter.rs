@@ -93,7 +93,11 @@ impl fmt::Display for FlowKey {
         let (src, dst) = (self.src, self.dst);
         match self.protocol {
             PROTO_TCP | PROTO_UDP => {
-                let name = if self.protocol == PROTO_TCP { "tcp" } else { "udp" };
+                let name = if self.protocol == PROTO_TCP {
+                    "tcp"
+                } else {
+                    "udp"
+                };
                 let (sp, dp) = (self.src_port, self.dst_port);
                 write!(f, "{name} {src}:{sp} -> {dst}:{dp}")
             }
@@ -234,7 +238,9 @@ mod tests {
 
     fn ipv4(src: [u8; 4], dst: [u8; 4], protocol: u8, l4: &[u8]) -> Vec<u8> {
         let total = u16::try_from(20 + l4.len()).unwrap().to_be_bytes();
-        let mut p = vec![0x45, 0, total[0], total[1], 0, 0, 0x40, 0, 64, protocol, 0, 0];
+        let mut p = vec![
+            0x45, 0, total[0], total[1], 0, 0, 0x40, 0, 64, protocol, 0, 0,
+        ];
         p.extend_from_slice(&src);
         p.extend_from_slice(&dst);
         p.extend_from_slice(l4);
@@ -322,14 +328,26 @@ mod tests {
     fn tcp_is_admitted_by_port_and_source_and_replies_follow() {
         let mut b = Bench::new();
         assert_eq!(b.reason(&tcp(CLIENT, 40000, WEB, 80)), None);
-        assert_eq!(b.reason(&tcp(CLIENT, 40000, WEB, 81)), Some(DropReason::NoRule));
-        assert_eq!(b.reason(&tcp(OUTSIDER, 40000, WEB, 80)), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&tcp(CLIENT, 40000, WEB, 81)),
+            Some(DropReason::NoRule)
+        );
+        assert_eq!(
+            b.reason(&tcp(OUTSIDER, 40000, WEB, 80)),
+            Some(DropReason::NoRule)
+        );
         // The reply of the admitted flow, though 10.10.0.9 admits nothing.
         assert_eq!(b.reason(&tcp(WEB, 80, CLIENT, 40000)), None);
         // The web host opening its own connection to the client is not a reply.
-        assert_eq!(b.reason(&tcp(WEB, 80, CLIENT, 40001)), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&tcp(WEB, 80, CLIENT, 40001)),
+            Some(DropReason::NoRule)
+        );
         // Unlisted destination.
-        assert_eq!(b.reason(&tcp(CLIENT, 1, [10, 10, 0, 7], 80)), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&tcp(CLIENT, 1, [10, 10, 0, 7], 80)),
+            Some(DropReason::NoRule)
+        );
     }
 
     #[test]
@@ -339,18 +357,33 @@ mod tests {
         b.rules = Rules::default();
         assert_eq!(b.reason(&udp(CLIENT, 5353, WEB, 53)), None);
         assert_eq!(b.reason(&udp(WEB, 53, CLIENT, 5353)), None);
-        assert_eq!(b.reason(&udp(CLIENT, 5354, WEB, 53)), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&udp(CLIENT, 5354, WEB, 53)),
+            Some(DropReason::NoRule)
+        );
     }
 
     #[test]
     fn echo_replies_follow_admitted_requests_only() {
         let mut b = Bench::new();
-        assert_eq!(b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REPLY, 7, &[])), Some(DropReason::NoRule));
-        assert_eq!(b.reason(&icmp(CLIENT, WEB, ICMP_ECHO_REQUEST, 7, &[])), None);
+        assert_eq!(
+            b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REPLY, 7, &[])),
+            Some(DropReason::NoRule)
+        );
+        assert_eq!(
+            b.reason(&icmp(CLIENT, WEB, ICMP_ECHO_REQUEST, 7, &[])),
+            None
+        );
         assert_eq!(b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REPLY, 7, &[])), None);
-        assert_eq!(b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REPLY, 8, &[])), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REPLY, 8, &[])),
+            Some(DropReason::NoRule)
+        );
         // The client admits nothing, so the web host cannot ping it.
-        assert_eq!(b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REQUEST, 9, &[])), Some(DropReason::NoRule));
+        assert_eq!(
+            b.reason(&icmp(WEB, CLIENT, ICMP_ECHO_REQUEST, 9, &[])),
+            Some(DropReason::NoRule)
+        );
     }
 
     #[test]
@@ -384,8 +417,14 @@ mod tests {
         assert_eq!(b.reason(&fragment), Some(DropReason::Fragment));
 
         let short_tcp = ipv4(CLIENT, WEB, PROTO_TCP, &[0, 1, 0, 80]);
-        assert!(matches!(b.reason(&short_tcp), Some(DropReason::Malformed(_))));
-        assert!(matches!(b.reason(&[0x45; 10]), Some(DropReason::Malformed(_))));
+        assert!(matches!(
+            b.reason(&short_tcp),
+            Some(DropReason::Malformed(_))
+        ));
+        assert!(matches!(
+            b.reason(&[0x45; 10]),
+            Some(DropReason::Malformed(_))
+        ));
     }
 
     #[test]

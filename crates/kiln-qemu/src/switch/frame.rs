@@ -76,7 +76,9 @@ pub fn parse_ethernet(frame: &[u8]) -> Result<Ethernet<'_>, Malformed> {
     let ethertype = u16::from_be_bytes(ethertype);
     if ethertype < 0x0600 {
         // An 802.3 length field (LLC/SNAP frames): nothing a guest on this switch needs.
-        return Err(Malformed("ethernet: 802.3 length field instead of an EtherType"));
+        return Err(Malformed(
+            "ethernet: 802.3 length field instead of an EtherType",
+        ));
     }
     Ok(Ethernet {
         dst: MacAddr(dst),
@@ -215,7 +217,10 @@ pub fn parse_quoted(body: &[u8]) -> Result<Quoted, Malformed> {
             .ok_or(Malformed("icmp: quoted ports cut short"))?;
         let ([sp0, sp1, dp0, dp1], _) =
             take::<4>(after).ok_or(Malformed("icmp: quoted ports cut short"))?;
-        (u16::from_be_bytes([sp0, sp1]), u16::from_be_bytes([dp0, dp1]))
+        (
+            u16::from_be_bytes([sp0, sp1]),
+            u16::from_be_bytes([dp0, dp1]),
+        )
     } else {
         (0, 0)
     };
@@ -305,19 +310,34 @@ mod tests {
     #[test]
     fn ipv4_rejects_inconsistent_headers() {
         let cases: [(Vec<u8>, &str); 5] = [
-            (ipv4_header(5, 20, 0, 6)[..19].to_vec(), "ipv4: shorter than 20 bytes"),
-            ({
-                let mut h = ipv4_header(5, 20, 0, 6);
-                h[0] = 0x65;
-                h
-            }, "ipv4: version is not 4"),
-            ({
-                let mut h = ipv4_header(5, 20, 0, 6);
-                h[0] = 0x44;
-                h
-            }, "ipv4: IHL below 5"),
-            (ipv4_header(5, 19, 0, 6), "ipv4: total length shorter than the header"),
-            (ipv4_header(5, 40, 0, 6), "ipv4: total length beyond the frame"),
+            (
+                ipv4_header(5, 20, 0, 6)[..19].to_vec(),
+                "ipv4: shorter than 20 bytes",
+            ),
+            (
+                {
+                    let mut h = ipv4_header(5, 20, 0, 6);
+                    h[0] = 0x65;
+                    h
+                },
+                "ipv4: version is not 4",
+            ),
+            (
+                {
+                    let mut h = ipv4_header(5, 20, 0, 6);
+                    h[0] = 0x44;
+                    h
+                },
+                "ipv4: IHL below 5",
+            ),
+            (
+                ipv4_header(5, 19, 0, 6),
+                "ipv4: total length shorter than the header",
+            ),
+            (
+                ipv4_header(5, 40, 0, 6),
+                "ipv4: total length beyond the frame",
+            ),
         ];
         for (packet, reason) in cases {
             assert_eq!(parse_ipv4(&packet), Err(Malformed(reason)));
@@ -339,7 +359,9 @@ mod tests {
 
     #[test]
     fn tcp_needs_its_whole_header() {
-        let mut syn = vec![0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff];
+        let mut syn = vec![
+            0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff,
+        ];
         syn.extend_from_slice(&[0, 0, 0, 0]);
         assert_eq!(
             parse_transport(PROTO_TCP, &syn),
@@ -349,13 +371,22 @@ mod tests {
             })
         );
         for len in 0..syn.len() {
-            assert!(parse_transport(PROTO_TCP, &syn[..len]).is_err(), "len {len}");
+            assert!(
+                parse_transport(PROTO_TCP, &syn[..len]).is_err(),
+                "len {len}"
+            );
         }
         // Data offset 6 (24 bytes) in a 20-byte segment; data offset 4 is below the minimum.
         syn[12] = 0x60;
-        assert_eq!(parse_transport(PROTO_TCP, &syn), Err(Malformed("tcp: bad data offset")));
+        assert_eq!(
+            parse_transport(PROTO_TCP, &syn),
+            Err(Malformed("tcp: bad data offset"))
+        );
         syn[12] = 0x40;
-        assert_eq!(parse_transport(PROTO_TCP, &syn), Err(Malformed("tcp: bad data offset")));
+        assert_eq!(
+            parse_transport(PROTO_TCP, &syn),
+            Err(Malformed("tcp: bad data offset"))
+        );
     }
 
     #[test]

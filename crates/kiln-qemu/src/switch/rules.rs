@@ -70,7 +70,9 @@ pub struct Cidr {
 
 impl Cidr {
     fn mask(prefix_len: u8) -> u32 {
-        u32::MAX.checked_shl(32 - u32::from(prefix_len)).unwrap_or(0)
+        u32::MAX
+            .checked_shl(32 - u32::from(prefix_len))
+            .unwrap_or(0)
     }
 
     pub fn contains(&self, addr: Ipv4Addr) -> bool {
@@ -270,14 +272,26 @@ mod tests {
 
     #[test]
     fn cidrs_are_checked() {
-        assert!(Cidr::from_str("0.0.0.0/0").unwrap().contains(ip("255.1.2.3")));
-        assert!(Cidr::from_str("10.1.2.3/32").unwrap().contains(ip("10.1.2.3")));
-        assert!(!Cidr::from_str("10.1.2.3/32").unwrap().contains(ip("10.1.2.4")));
-        assert!(Cidr::from_str("10.1.2.128/25").unwrap().contains(ip("10.1.2.200")));
-        assert!(!Cidr::from_str("10.1.2.128/25").unwrap().contains(ip("10.1.2.127")));
+        assert!(Cidr::from_str("0.0.0.0/0")
+            .unwrap()
+            .contains(ip("255.1.2.3")));
+        assert!(Cidr::from_str("10.1.2.3/32")
+            .unwrap()
+            .contains(ip("10.1.2.3")));
+        assert!(!Cidr::from_str("10.1.2.3/32")
+            .unwrap()
+            .contains(ip("10.1.2.4")));
+        assert!(Cidr::from_str("10.1.2.128/25")
+            .unwrap()
+            .contains(ip("10.1.2.200")));
+        assert!(!Cidr::from_str("10.1.2.128/25")
+            .unwrap()
+            .contains(ip("10.1.2.127")));
         let err = Cidr::from_str("10.10.0.5/24").unwrap_err();
         assert!(err.contains("did you mean \"10.10.0.0/24\""), "{err}");
-        assert!(Cidr::from_str("10.10.0.5").unwrap_err().contains("10.10.0.5/32"));
+        assert!(Cidr::from_str("10.10.0.5")
+            .unwrap_err()
+            .contains("10.10.0.5/32"));
         assert!(Cidr::from_str("10.10.0.0/33").is_err());
         assert!(Cidr::from_str("10.10.0/8").is_err());
     }
@@ -285,14 +299,38 @@ mod tests {
     #[test]
     fn inconsistent_rules_are_rejected_with_a_reason() {
         let cases = [
-            (r#"{"protocol": "tcp", "from": "0.0.0.0/0"}"#, "need \"port\""),
-            (r#"{"protocol": "icmp", "port": 1, "from": "0.0.0.0/0"}"#, "take no ports"),
-            (r#"{"protocol": "udp", "from_port": 9, "to_port": 8, "from": "0.0.0.0/0"}"#, "above"),
-            (r#"{"protocol": "udp", "from_port": 9, "from": "0.0.0.0/0"}"#, "go together"),
-            (r#"{"protocol": "udp", "port": 9, "to_port": 9, "from": "0.0.0.0/0"}"#, "not both"),
-            (r#"{"protocol": "sctp", "from": "0.0.0.0/0"}"#, "unknown variant"),
-            (r#"{"protocol": "tcp", "port": 70000, "from": "0.0.0.0/0"}"#, "invalid value"),
-            (r#"{"protocol": "tcp", "port": 1, "form": "0.0.0.0/0"}"#, "unknown field"),
+            (
+                r#"{"protocol": "tcp", "from": "0.0.0.0/0"}"#,
+                "need \"port\"",
+            ),
+            (
+                r#"{"protocol": "icmp", "port": 1, "from": "0.0.0.0/0"}"#,
+                "take no ports",
+            ),
+            (
+                r#"{"protocol": "udp", "from_port": 9, "to_port": 8, "from": "0.0.0.0/0"}"#,
+                "above",
+            ),
+            (
+                r#"{"protocol": "udp", "from_port": 9, "from": "0.0.0.0/0"}"#,
+                "go together",
+            ),
+            (
+                r#"{"protocol": "udp", "port": 9, "to_port": 9, "from": "0.0.0.0/0"}"#,
+                "not both",
+            ),
+            (
+                r#"{"protocol": "sctp", "from": "0.0.0.0/0"}"#,
+                "unknown variant",
+            ),
+            (
+                r#"{"protocol": "tcp", "port": 70000, "from": "0.0.0.0/0"}"#,
+                "invalid value",
+            ),
+            (
+                r#"{"protocol": "tcp", "port": 1, "form": "0.0.0.0/0"}"#,
+                "unknown field",
+            ),
         ];
         for (rule, expected) in cases {
             let text = format!(r#"{{"hosts": {{"10.0.0.1": {{"ingress": [{rule}]}}}}}}"#);
