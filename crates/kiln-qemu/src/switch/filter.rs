@@ -6,10 +6,10 @@
 //! 2. IPv6 is dropped. The rules speak IPv4 only and the guests use IPv4 only, but every guest
 //!    configures a link-local IPv6 address by itself; forwarding IPv6 would open an unfiltered
 //!    path between all VMs. VLAN-tagged and other EtherTypes are dropped for the same reason.
-//! 3. IPv4 to a broadcast or multicast address reaches every VM, so it passes only when every
-//!    listed host admits protocol `all` from the sender (see [`Rules::all_hosts_admit_everything_from`]).
-//! 4. Non-first fragments carry no ports to check and are dropped: guests on one segment with
+//! 3. Non-first fragments carry no ports to check and are dropped: guests on one segment with
 //!    one MTU have no reason to fragment, and TCP avoids it with path-MTU discovery.
+//! 4. IPv4 to a broadcast or multicast address reaches every VM, so it passes only when every
+//!    listed host admits protocol `all` from the sender (see [`Rules::all_hosts_admit_everything_from`]).
 //! 5. A packet of a tracked flow passes in either direction (replies, established traffic).
 //! 6. An ICMP destination-unreachable / time-exceeded / parameter-problem passes when the packet
 //!    it quotes belongs to a tracked flow and it goes back to that packet's sender (so path-MTU
@@ -134,13 +134,6 @@ fn decide_ipv4(packet: &[u8], rules: &Rules, flows: &mut FlowTable, now: Instant
         dst: ip.dst,
         dst_port: 0,
     };
-    if ip.dst.is_broadcast() || ip.dst.is_multicast() {
-        return if rules.all_hosts_admit_everything_from(ip.src) {
-            Verdict::Forward
-        } else {
-            drop(DropReason::Broadcast, Some(key))
-        };
-    }
     if ip.fragment_offset != 0 {
         return drop(DropReason::Fragment, Some(key));
     }
@@ -182,6 +175,13 @@ fn decide_ipv4(packet: &[u8], rules: &Rules, flows: &mut FlowTable, now: Instant
         },
         Transport::Other(protocol) => (Service::Other(protocol), true),
     };
+    if ip.dst.is_broadcast() || ip.dst.is_multicast() {
+        return if rules.all_hosts_admit_everything_from(ip.src) {
+            Verdict::Forward
+        } else {
+            drop(DropReason::Broadcast, Some(key))
+        };
+    }
     if flows.touch(key, now) {
         return Verdict::Forward;
     }
@@ -439,5 +439,15 @@ mod tests {
             "tcp 10.10.0.9:40000 -> 10.10.0.5:81"
         );
         assert_eq!(d.packet.unwrap().dst, Ipv4Addr::from(WEB));
+        let Verdict::Drop(d) = b.ip(&udp([0; 4], 68, [255; 4], 67)) else {
+            panic!("forwarded");
+        };
+        assert_eq!(
+            (d.reason.to_string(), d.packet.unwrap().to_string()),
+            (
+                "broadcast".into(),
+                "udp 0.0.0.0:68 -> 255.255.255.255:67".into()
+            )
+        );
     }
 }
