@@ -1,0 +1,166 @@
+//! A real dropbear server for the integration tests, started on 127.0.0.1 with a fresh host
+//! key and an `authorized_keys` holding a key made by `generate_ed25519`.
+//!
+//! dropbear reads `~/.ssh/authorized_keys` from the login user's home in /etc/passwd and
+//! has no option to point elsewhere. Rather than touch /root/.ssh or add a user, each server
+//! runs in its own mount namespace (`unshare --mount`) where a temporary directory is bound
+//! over /root: nothing outside the test's temp dir changes, and concurrent tests cannot see
+//! each other's keys. This needs root, as CI has.
+
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kiln_ssh::{generate_ed25519, Auth, KeyPair, Target};
+
+pub struct Dropbear {
+    child: Child,
+    pub port: u16,
+    /// The server's host key, as `dropbearkey -y` prints it (with its comment).
+    pub host_key: String,
+    /// The key in the server's authorized_keys.
+    pub client_key: KeyPair,
+    dir: tempfile::TempDir,
+}
+
+/// Finds a program in PATH or the sbin directories, which a non-login PATH may lack.
+fn find(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+fn run(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {command:?}: {e}"));
+    assert!(out.status.success(), "{command:?} failed: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+impl Dropbear {
+    /// Starts a server, or returns `None` after printing why the test is skipped.
+    pub fn start() -> Option<Dropbear> {
+        let (Some(dropbear), Some(dropbearkey)) = (find("dropbear"), find("dropbearkey")) else {
+            eprintln!("SKIPPED: dropbear not installed");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).expect("mkdir home/.ssh");
+        let client_key = generate_ed25519().expect("generate client key");
+        std::fs::write(
+            home.join(".ssh/authorized_keys"),
+            format!("{}\n", client_key.public_openssh),
+        )
+        .expect("write authorized_keys");
+
+        let host_key_file = dir.path().join("host_key");
+        run(Command::new(&dropbearkey)
+            .args(["-t", "ed25519", "-f"])
+            .arg(&host_key_file));
+        let printed = run(Command::new(&dropbearkey)
+            .arg("-y")
+            .arg("-f")
+            .arg(&host_key_file));
+        let host_key = printed
+            .lines()
+            .find(|line| line.starts_with("ssh-ed25519 "))
+            .expect("dropbearkey -y prints the public key")
+            .to_owned();
+
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("dropbear.log")).expect("log file");
+        // `exec` keeps one process from unshare to dropbear, so the PID we hold is dropbear's.
+        let child = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(r#"mount --bind "$1" /root && exec "$2" -F -E -s -m -p "127.0.0.1:$3" -r "$4" -P "$5""#)
+            .arg("sh")
+            .arg(&home)
+            .arg(&dropbear)
+            .arg(port.to_string())
+            .arg(&host_key_file)
+            .arg(dir.path().join("dropbear.pid"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn unshare + dropbear");
+        let mut server = Dropbear {
+            child,
+            port,
+            host_key,
+            client_key,
+            dir,
+        };
+        server.wait_ready();
+        Some(server)
+    }
+
+    /// Waits until the server sends its banner, checked here with std only, so the harness
+    /// does not depend on the code under test.
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "dropbear exited at start ({status}); it needs root and `unshare --mount`. Log:\n{}",
+                    self.log()
+                );
+            }
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+                let mut buf = [0u8; 4];
+                if stream.read_exact(&mut buf).is_ok() && &buf == b"SSH-" {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("dropbear did not answer within 10 s. Log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dropbear.log")).unwrap_or_default()
+    }
+
+    /// The host directory that the server's sessions see as /root.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn temp(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A target for root with the authorized key and a short timeout.
+    pub fn target(&self) -> Target {
+        let mut target = Target::new(
+            "127.0.0.1",
+            self.port,
+            "root",
+            Auth::Key(self.client_key.private_key()),
+        );
+        target.connect_timeout = Duration::from_secs(20);
+        target
+    }
+}
+
+impl Drop for Dropbear {
+    fn drop(&mut self) {
+        // Only the process we started; per-connection children exit with their connections.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
