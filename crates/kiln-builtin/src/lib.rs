@@ -16,7 +16,7 @@ mod files;
 mod kiln;
 mod local;
 mod local_file;
-mod object;
+pub mod object;
 pub mod testing;
 
 use std::path::Path;

@@ -81,6 +81,20 @@ pub fn communicator_schema(kind: &str) -> Option<Schema> {
     })
 }
 
+/// An image type's schema with the attributes that carry its build blocks to the
+/// provider: `communicator` (object with `type`, or null) and `provisioners` (list of
+/// objects with `type`). The evaluator fills them from the blocks.
+pub fn with_build_blocks(body: Schema) -> Schema {
+    body.attr(
+        "communicator",
+        AttrSchema::optional(Type::Any).describe("from the communicator block"),
+    )
+    .attr(
+        "provisioners",
+        AttrSchema::optional(Type::Any).describe("from the provisioner blocks, in order"),
+    )
+}
+
 /// `build.*` as provisioners see it during validation: known only once a build runs.
 pub fn build_placeholder() -> Value {
     let fields = [

@@ -57,8 +57,10 @@ impl ResourceHook for PlanHook<'_> {
                 .and_then(|e| inst.ctx.eval(e).ok())
                 .and_then(|v| v.as_bool())
         };
+        // Machines and images are replaced new-first by default: a new machine serves
+        // before the old one goes, and an old image stays while machines still use it.
         let cbd =
-            flag(&lc.create_before_destroy).unwrap_or(inst.schema.kind == ResourceKind::Instance);
+            flag(&lc.create_before_destroy).unwrap_or(inst.schema.kind != ResourceKind::Plain);
         if flag(&lc.prevent_destroy) == Some(true) {
             if let Some(e) = &lc.prevent_destroy {
                 self.recorded
@@ -337,7 +339,8 @@ pub fn propose(config: &Value, prior: Option<&Value>, inst: &InstanceEval<'_>) -
 }
 
 /// Whether changing `name` replaces the object: the schema says so, or the object is a
-/// machine (DESIGN §3: instances are immutable; only labels and tags change in place).
+/// machine or an image (DESIGN §2–3: both are immutable; only labels and tags change in
+/// place).
 fn forces_replacement(schema: &ResourceSchema, name: &str) -> bool {
     if let Some(a) = schema.body.attributes.get(name) {
         if a.force_new {
@@ -349,7 +352,7 @@ fn forces_replacement(schema: &ResourceSchema, name: &str) -> bool {
             return true;
         }
     }
-    schema.kind == ResourceKind::Instance && !matches!(name, "labels" | "tags")
+    schema.kind != ResourceKind::Plain && !matches!(name, "labels" | "tags")
 }
 
 /// The digest of the `replace_triggered_by` values; `None` when there are none, or when

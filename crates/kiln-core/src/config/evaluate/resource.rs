@@ -91,7 +91,10 @@ pub fn eval_resource(
             Some(s) => eval_body(&ictx, &r.body, &s.body, r.header_span, &context, diags),
             None => Value::unknown(Type::Any),
         };
-        check_image_blocks(r, schema, &ictx, &value, diags);
+        let value = match eval_image_blocks(r, schema, &ictx, &value, diags) {
+            Some(blocks) => blocks.insert_into(value),
+            None => value,
+        };
         let value = match (r.mode, schema, env.hook, env.data_reader) {
             (mode, Some(s), Some(hook), _) => {
                 let inst = InstanceEval {
@@ -271,13 +274,45 @@ fn check_provider(env: &ResourceEnv<'_>, r: &Resource, diags: &mut Diagnostics) 
     }
 }
 
-fn check_image_blocks(
+/// The evaluated `communicator` and `provisioner` blocks of an image. They travel to the
+/// provider inside the image's value, as the attributes `communicator` (an object with
+/// its `type`, or null) and `provisioners` (a list of objects, each with its `type`), so
+/// that a change to a provisioner shows in the plan like any attribute and forces a
+/// rebuild.
+struct ImageBlocks {
+    communicator: Value,
+    provisioners: Vec<Value>,
+}
+
+impl ImageBlocks {
+    fn insert_into(self, value: Value) -> Value {
+        let sensitive = value.sensitive;
+        let Some(attrs) = value.as_map() else {
+            return value;
+        };
+        let mut attrs = attrs.clone();
+        attrs.insert("communicator".into(), self.communicator);
+        attrs.insert("provisioners".into(), Value::tuple(self.provisioners));
+        Value::object(attrs).with_sensitive(sensitive)
+    }
+}
+
+/// `value` with `type` added: which kind of block it was.
+fn typed_block(kind: &str, value: Value) -> Value {
+    let mut attrs = value.as_map().cloned().unwrap_or_default();
+    attrs.insert("type".into(), Value::string(kind.to_string()));
+    Value::object(attrs)
+}
+
+/// Checks an image's build blocks (or their absence elsewhere) and evaluates them; `None`
+/// for resources that are not images.
+fn eval_image_blocks(
     r: &Resource,
     schema: Option<&ResourceSchema>,
     ctx: &EvalCtx<'_>,
     value: &Value,
     diags: &mut Diagnostics,
-) {
+) -> Option<ImageBlocks> {
     let is_image = schema.is_some_and(|s| s.kind == ResourceKind::Image);
     if !is_image {
         if schema.is_some() {
@@ -296,8 +331,12 @@ fn check_image_blocks(
                 );
             }
         }
-        return;
+        return None;
     }
+    let mut blocks = ImageBlocks {
+        communicator: Value::null(),
+        provisioners: Vec::new(),
+    };
     let names = vec![
         ("build".to_string(), build_placeholder()),
         ("self".to_string(), value.clone()),
@@ -310,7 +349,7 @@ fn check_image_blocks(
     if let Some(c) = &r.communicator {
         match communicator_schema(&c.kind) {
             Some(s) => {
-                eval_body(
+                let v = eval_body(
                     &bctx,
                     &c.body,
                     &s,
@@ -318,6 +357,7 @@ fn check_image_blocks(
                     &format!("a \"{}\" communicator block", c.kind),
                     diags,
                 );
+                blocks.communicator = typed_block(&c.kind, v);
             }
             None => diags.push(
                 Diagnostic::error(
@@ -345,6 +385,7 @@ fn check_image_blocks(
                     diags,
                 );
                 check_provisioner_sources(&p.kind, &v, p.span, diags);
+                blocks.provisioners.push(typed_block(&p.kind, v));
             }
             None => diags.push(
                 Diagnostic::error(
@@ -360,6 +401,7 @@ fn check_image_blocks(
             ),
         }
     }
+    Some(blocks)
 }
 
 /// A shell provisioner needs exactly one of inline / script / scripts; a file provisioner

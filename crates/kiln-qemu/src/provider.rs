@@ -1,0 +1,363 @@
+//! The [`Provider`] implementation: dispatches each call to the resource type's module
+//! and turns their errors into diagnostics.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use kiln_builtin::object::{attr, set_attr, str_attr};
+use kiln_core::diag::{Diagnostic, Diagnostics};
+use kiln_core::lang::{Type, Value};
+use kiln_core::provider::{
+    ApplyRequest, ApplyResponse, BoxFuture, ConfigureRequest, DeleteRequest, Limits, PathStep,
+    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+};
+use kiln_core::schema::ProviderSchema;
+
+use crate::schema::{self, FIREWALL, IMAGE, INSTANCE, NETWORK};
+use crate::store::Store;
+use crate::{accel, build, firewall, fingerprint, instance, network, provision, source, Settings};
+
+#[derive(Clone)]
+pub struct QemuProvider {
+    schema: Arc<ProviderSchema>,
+    settings: Arc<OnceLock<Settings>>,
+}
+
+impl Default for QemuProvider {
+    fn default() -> Self {
+        QemuProvider::new()
+    }
+}
+
+impl QemuProvider {
+    pub fn new() -> QemuProvider {
+        QemuProvider {
+            schema: Arc::new(schema::provider_schema()),
+            settings: Arc::new(OnceLock::new()),
+        }
+    }
+
+    fn settings(&self) -> Result<&Settings, Diagnostics> {
+        self.settings.get().ok_or_else(|| {
+            Diagnostic::error(
+                "The qemu provider is not configured",
+                "Kiln called the qemu provider before configuring it. This is a bug in Kiln.",
+            )
+            .into()
+        })
+    }
+}
+
+fn error(summary: &str, detail: impl Into<String>) -> Diagnostics {
+    Diagnostic::error(summary, detail).into()
+}
+
+fn failed(summary: &str) -> impl Fn(String) -> Diagnostics + '_ {
+    move |detail| error(summary, detail)
+}
+
+impl Provider for QemuProvider {
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    /// Each VM costs a core while it boots under TCG: more at once only slows all.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_concurrent: Some(4),
+            calls_per_second: None,
+        }
+    }
+
+    fn configure(&self, req: ConfigureRequest) -> BoxFuture<'_, Diagnostics> {
+        Box::pin(async move {
+            let mut diags = Diagnostics::new();
+            let (qemu, found) = match str_attr(&req.config, "qemu_binary") {
+                Some(p) => {
+                    let p = source::local_path(&req.root_dir, p);
+                    let found = p.is_file();
+                    (p, found)
+                }
+                None => match crate::on_path("qemu-system-x86_64") {
+                    Some(p) => (p, true),
+                    None => (PathBuf::from("qemu-system-x86_64"), false),
+                },
+            };
+            let accel_choice = match str_attr(&req.config, "accel") {
+                None => None,
+                Some(a) => match accel::Accel::parse(a) {
+                    Some(choice) => choice,
+                    None => {
+                        diags.push(Diagnostic::error(
+                            "Invalid accel",
+                            format!("accel = \"{a}\" must be \"auto\", \"kvm\" or \"tcg\"."),
+                        ));
+                        None
+                    }
+                },
+            };
+            let store = match str_attr(&req.config, "store_dir") {
+                Some(d) => source::local_path(&req.root_dir, d),
+                None => req.root_dir.join(".kiln"),
+            };
+            let kiln_exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("kiln"));
+            let _ = self.settings.set(Settings {
+                qemu,
+                qemu_found: found,
+                store: Store::new(store),
+                kiln_exe,
+                accel_choice,
+                accel: Default::default(),
+            });
+            diags
+        })
+    }
+
+    fn read(&self, req: ReadRequest) -> BoxFuture<'_, ReadResponse> {
+        Box::pin(async move {
+            let settings = match self.settings() {
+                Ok(s) => s,
+                Err(d) => {
+                    return ReadResponse {
+                        objects: Vec::new(),
+                        diagnostics: d,
+                    }
+                }
+            };
+            let store = &settings.store;
+            let mut resp = ReadResponse::default();
+            for item in req.items {
+                let prior = item.prior;
+                let id = str_attr(&prior, "id").unwrap_or("").to_string();
+                let found = match req.type_name.as_str() {
+                    IMAGE => Ok(store.image_disk(&id).exists().then_some(prior)),
+                    INSTANCE => instance::read(store, &prior),
+                    NETWORK => Ok(store.network_dir(&id).exists().then_some(prior)),
+                    FIREWALL => Ok(firewall::exists(store, &id).then_some(prior)),
+                    _ => Ok(None),
+                };
+                match found {
+                    Ok(v) => resp.objects.push(v),
+                    Err(e) => {
+                        resp.diagnostics.extend(error("Cannot refresh", e));
+                        resp.objects.push(None);
+                    }
+                }
+            }
+            resp
+        })
+    }
+
+    fn plan(&self, req: PlanRequest) -> PlanResponse {
+        let mut diags = Diagnostics::new();
+        let mut planned = req.proposed;
+        let mut requires_replace = Vec::new();
+        let creating = req.prior.is_none();
+        let config = &req.config;
+        let settings = self.settings.get();
+        let needs_qemu = matches!(req.type_name.as_str(), IMAGE | INSTANCE);
+        if let Some(s) = settings.filter(|s| needs_qemu && !s.qemu_found) {
+            diags.push(Diagnostic::error(
+                "QEMU not found",
+                format!(
+                    "The qemu provider needs QEMU to build images and run VMs, and \"{}\" does not exist. Install it (Debian/Ubuntu: apt-get install qemu-system-x86 qemu-utils) or point qemu_binary in the provider \"qemu\" block at it.",
+                    s.qemu.display()
+                ),
+            ));
+        }
+        match req.type_name.as_str() {
+            IMAGE => {
+                for p in attr(config, "provisioners")
+                    .and_then(Value::as_seq)
+                    .unwrap_or_default()
+                {
+                    let kind = str_attr(p, "type").unwrap_or("");
+                    if let Some(why) = provision::unsupported(kind) {
+                        diags.push(Diagnostic::error(
+                            "Provisioner not supported here",
+                            format!("A \"{kind}\" provisioner cannot run in a qemu_image build: {why}."),
+                        ));
+                    }
+                }
+                if config.is_wholly_known() {
+                    match fingerprint::of(config, &req.cx.base_dir) {
+                        Ok(fp) => {
+                            let prior_fp = req.prior.as_ref().and_then(|p| str_attr(p, "fingerprint"));
+                            if prior_fp != Some(fp.as_str()) {
+                                if !creating {
+                                    requires_replace
+                                        .push(vec![PathStep::Attr("fingerprint".into())]);
+                                }
+                                for k in ["id", "path", "size", "build_log"] {
+                                    planned = set_attr(planned, k, Value::unknown(Type::Any));
+                                }
+                            }
+                            planned = set_attr(planned, "fingerprint", Value::string(fp));
+                        }
+                        Err(e) => diags.push(Diagnostic::error("Cannot read an image input", e)),
+                    }
+                }
+            }
+            INSTANCE => {
+                if let Some(prior) = &req.prior {
+                    let status = str_attr(prior, "status").unwrap_or("running");
+                    if status != "running" {
+                        planned = set_attr(planned, "status", Value::string("running"));
+                        requires_replace.push(vec![PathStep::Attr("status".into())]);
+                    }
+                } else if let (Some(s), Some(image)) = (settings, str_attr(config, "image")) {
+                    if let Err(e) = source::image_meta(&s.store, image) {
+                        diags.push(Diagnostic::error("Unknown image", e));
+                    }
+                }
+            }
+            FIREWALL => {
+                if config.is_wholly_known() {
+                    if let Err(e) = firewall::rules_from_config(config) {
+                        diags.push(Diagnostic::error("Invalid firewall rule", e));
+                    }
+                }
+            }
+            NETWORK => {
+                if let Some(c) = str_attr(config, "cidr") {
+                    if let Err(e) = network::check_cidr(c) {
+                        diags.push(Diagnostic::error("Invalid cidr", e));
+                    }
+                }
+            }
+            _ => {}
+        }
+        PlanResponse {
+            planned,
+            requires_replace,
+            diagnostics: diags,
+        }
+    }
+
+    fn create(&self, req: ApplyRequest) -> BoxFuture<'_, ApplyResponse> {
+        Box::pin(async move {
+            let settings = match self.settings() {
+                Ok(s) => s,
+                Err(d) => return failure(d),
+            };
+            let planned = req.planned;
+            let base_dir = req.cx.base_dir.clone();
+            let name = req.cx.addr.to_string();
+            let r: Result<Value, Diagnostics> = match req.type_name.as_str() {
+                IMAGE => {
+                    let fp = str_attr(&planned, "fingerprint").unwrap_or("").to_string();
+                    build::build(settings, &name, &req.config, &base_dir, &fp)
+                        .await
+                        .map(|b| {
+                            let mut v = set_attr(planned, "id", Value::string(b.id));
+                            v = set_attr(v, "path", Value::string(b.path.display().to_string()));
+                            v = set_attr(v, "size", Value::int(b.size as i64));
+                            set_attr(v, "build_log", Value::string(b.log.display().to_string()))
+                        })
+                        .map_err(failed("Image build failed"))
+                }
+                INSTANCE => {
+                    let host = instance::hostname_for(&req.cx.addr.to_string().replace(
+                        &format!("{}.", req.cx.addr.resource.type_name),
+                        "",
+                    ));
+                    instance::create(settings, &planned, &host)
+                        .await
+                        .map_err(failed("Cannot start the VM"))
+                }
+                NETWORK => {
+                    let cidr = str_attr(&planned, "cidr").unwrap_or("").to_string();
+                    network::create(settings, &cidr)
+                        .map(|id| set_attr(planned, "id", Value::string(id)))
+                        .map_err(failed("Cannot create the network"))
+                }
+                FIREWALL => firewall::create(settings, &planned)
+                    .await
+                    .map(|id| set_attr(planned, "id", Value::string(id)))
+                    .map_err(failed("Cannot create the firewall")),
+                other => Err(error("Unknown resource type", format!("qemu has no {other}"))),
+            };
+            match r {
+                Ok(v) => ApplyResponse {
+                    new_state: Some(v),
+                    diagnostics: Diagnostics::new(),
+                },
+                Err(d) => failure(d),
+            }
+        })
+    }
+
+    /// Only labels change images, instances and networks in place; firewalls change
+    /// their rules in place too.
+    fn update(&self, req: ApplyRequest) -> BoxFuture<'_, ApplyResponse> {
+        Box::pin(async move {
+            let settings = match self.settings() {
+                Ok(s) => s,
+                Err(d) => return failure(d),
+            };
+            if req.type_name == FIREWALL {
+                let id = req
+                    .prior
+                    .as_ref()
+                    .and_then(|p| str_attr(p, "id"))
+                    .unwrap_or("")
+                    .to_string();
+                if let Err(e) = firewall::update(settings, &id, &req.planned).await {
+                    return failure(error("Cannot update the firewall", e));
+                }
+            }
+            ApplyResponse {
+                new_state: Some(req.planned),
+                diagnostics: Diagnostics::new(),
+            }
+        })
+    }
+
+    fn delete(&self, req: DeleteRequest) -> BoxFuture<'_, Diagnostics> {
+        Box::pin(async move {
+            let settings = match self.settings() {
+                Ok(s) => s,
+                Err(d) => return d,
+            };
+            let id = str_attr(&req.prior, "id").unwrap_or("").to_string();
+            let r = match req.type_name.as_str() {
+                IMAGE => delete_image(&settings.store, &id),
+                INSTANCE => instance::delete(settings, &req.prior).await,
+                NETWORK => network::delete(settings, &id),
+                FIREWALL => firewall::delete(settings, &id).await,
+                _ => Ok(()),
+            };
+            match r {
+                Ok(()) => Diagnostics::new(),
+                Err(e) => error("Cannot destroy", e),
+            }
+        })
+    }
+}
+
+fn failure(diagnostics: Diagnostics) -> ApplyResponse {
+    ApplyResponse {
+        new_state: None,
+        diagnostics,
+    }
+}
+
+/// Removes a built image, unless VMs or other images still use it.
+fn delete_image(store: &Store, id: &str) -> Result<(), String> {
+    let users = build::users_of(store, id);
+    if !users.is_empty() {
+        return Err(format!(
+            "The image {id} is still in use by {}. Destroy or replace those first.",
+            users.join(", ")
+        ));
+    }
+    for f in [store.image_disk(id), store.image_meta(id), store.image_log(id)] {
+        match std::fs::remove_file(&f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("cannot remove {}: {e}", f.display()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
