@@ -40,6 +40,12 @@ pub enum Command {
     State(crate::commands::state::StateArgs),
     /// Remove a lock left on the state by a run that is gone.
     ForceUnlock(crate::commands::force_unlock::ForceUnlockArgs),
+    /// Run a qemu network's switch (started by the qemu provider, not by people).
+    #[command(hide = true)]
+    QemuSwitch {
+        /// The network's directory in the store.
+        dir: PathBuf,
+    },
 }
 
 /// Where the configuration is and what its variables are.

@@ -54,6 +54,13 @@ fn main() -> ExitCode {
         }
         cli::Command::State(args) => commands::state::run(args),
         cli::Command::ForceUnlock(args) => commands::force_unlock::run(args),
+        cli::Command::QemuSwitch { dir } => match kiln_qemu::switch::run(&dir) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("kiln qemu-switch: {e}");
+                1
+            }
+        },
     };
     ExitCode::from(code)
 }

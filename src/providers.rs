@@ -44,5 +44,9 @@ pub fn factories() -> std::collections::BTreeMap<String, kiln_core::provider_set
         "kiln".into(),
         Arc::new(|| Arc::new(kiln_builtin::KilnProvider::new()) as Arc<dyn Provider>),
     );
+    f.insert(
+        "qemu".into(),
+        Arc::new(|| Arc::new(kiln_qemu::QemuProvider::new()) as Arc<dyn Provider>),
+    );
     f
 }

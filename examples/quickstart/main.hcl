@@ -1,61 +1,84 @@
-# Kiln quickstart. Today it runs on the built-in providers: `kiln apply` writes one file
-# per server and records a release; `kiln destroy` removes them. With the qemu provider it
-# becomes a base image, an app image chained on it, a network, a firewall and two VMs.
+# Kiln quickstart: a base image, an app image chained on it, a private network, a
+# firewall and two VMs serving a page — all with QEMU on this machine.
+#
+# The base image's inputs (kernel, initrd, a busybox + dropbear root disk) are made from
+# Debian packages by `scripts/make-base-image examples/quickstart/base`, which
+# `scripts/quickstart` runs for you.
 
-kiln {
-  required_version = ">= 0.1"
-}
-
-variable "app_version" {
+variable "environment" {
   type        = string
-  default     = "1.0.0"
-  description = "Version shown by the app's page."
-
-  validation {
-    condition     = length(var.app_version) > 0
-    error_message = "app_version must not be empty."
-  }
+  default     = "dev"
+  description = "Written into each VM at first boot by user_data; the page shows it."
 }
 
-variable "servers" {
-  type = map(object({ memory = optional(number, 256), role = string }))
-  default = {
-    web1 = { role = "web" }
-    web2 = { role = "web", memory = 512 }
-  }
+variable "base_dir" {
+  type        = string
+  default     = ""
+  description = "Where make-base-image wrote the base image (default: ./base beside this file)."
 }
 
 locals {
-  page = <<-EOT
-    <h1>Hello from Kiln</h1>
-    <p>version ${var.app_version}</p>
+  base = var.base_dir != "" ? var.base_dir : "${path.module}/base"
+}
+
+# The base: the imported root disk, hardened a little.
+resource "qemu_image" "base" {
+  source = "${local.base}/base.qcow2"
+  kernel = "${local.base}/vmlinuz"
+  initrd = "${local.base}/initrd.img"
+
+  provisioner "shell" {
+    inline = ["echo 'Kiln base image' > /etc/motd"]
+  }
+}
+
+# The app, chained on the base: a tiny web service. Edit app/install.sh and plan: this
+# image is rebuilt and both instances are replaced.
+resource "qemu_image" "app" {
+  source = qemu_image.base.id
+
+  provisioner "shell" {
+    script = "${path.module}/app/install.sh"
+  }
+}
+
+resource "qemu_network" "lan" {
+  cidr = "10.10.0.0/24"
+}
+
+resource "qemu_firewall" "web" {
+  # Port 80 of each instance, published on a host port Kiln chooses.
+  ingress {
+    port = 80
+    from = "host"
+  }
+  # The instances may reach each other's port 80 on the private network.
+  ingress {
+    port = 80
+    from = "10.10.0.0/24"
+  }
+}
+
+resource "qemu_instance" "web" {
+  count     = 2
+  image     = qemu_image.app.id
+  firewalls = [qemu_firewall.web.id]
+
+  network_interface {
+    network = qemu_network.lan.id
+  }
+
+  user_data = <<-EOT
+    #!/bin/sh
+    echo "${var.environment}" > /etc/kiln-environment
   EOT
 }
 
-module "labels" {
-  source   = "../../modules/server-labels"
-  for_each = var.servers
-  name     = each.key
-  env      = "dev"
-  extra    = { role = each.value.role }
+output "urls" {
+  description = "The page of each instance."
+  value       = [for vm in qemu_instance.web : "http://127.0.0.1:${vm.host_ports["80"]}/"]
 }
 
-# A file on this machine, one per server: what each server would be told at boot.
-resource "local_file" "boot" {
-  for_each = var.servers
-  filename = "${path.module}/out/${each.key}.env"
-  content  = join("", [for k, v in module.labels[each.key].labels : "${upper(replace(k, "-", "_"))}=${v}\n"])
-}
-
-resource "kiln_data" "release" {
-  input            = { version = var.app_version, servers = [for name, s in var.servers : name] }
-  triggers_replace = var.app_version
-}
-
-output "boot_files" {
-  value = [for f in local_file.boot : f.filename]
-}
-
-output "release" {
-  value = kiln_data.release.input
+output "private_ips" {
+  value = qemu_instance.web[*].ip
 }

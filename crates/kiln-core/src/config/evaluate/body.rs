@@ -133,6 +133,7 @@ pub fn eval_body(
             &format!("a {} block", b.kind),
             diags,
         );
+        let v = unset_computed_as_null(v, &bs.body, &b.body);
         groups.entry(b.kind.clone()).or_default().0.push(v);
     }
     for (name, bs) in &schema.blocks {
@@ -327,6 +328,22 @@ fn eval_dynamic(
             &format!("a {label} block"),
             diags,
         );
+        let value = unset_computed_as_null(value, &bs.body, &content.body);
         groups.entry(label.clone()).or_default().0.push(value);
     }
+}
+
+/// In a nested block, an optional-and-computed argument left unset is null in the
+/// configuration: the provider fills it in. (At the top level it stays unknown until the
+/// plan hook takes the provider's planned value; nested blocks have no such step, and an
+/// unknown there would make the configuration look unfinished during apply.)
+fn unset_computed_as_null(mut value: Value, schema: &Schema, body: &Body) -> Value {
+    if let crate::lang::Kind::Object(m) = &mut value.kind {
+        for (name, attr) in &schema.attributes {
+            if attr.computed && body.attr(name).is_none() {
+                m.insert(name.clone(), Value::null());
+            }
+        }
+    }
+    value
 }
