@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use russh::keys::ssh_key::private::{Ed25519Keypair, PrivateKey as SshPrivateKey};
 use russh::keys::ssh_key::LineEnding;
-use russh::keys::HashAlg;
+use russh::keys::{Algorithm, HashAlg};
 
 use crate::error::{Error, Result};
 
@@ -38,6 +38,20 @@ impl PrivateKey {
             return Err(Error::KeyFormat {
                 what: what(),
                 message: "it is encrypted with a passphrase, which Kiln cannot supply".to_owned(),
+            });
+        }
+        // russh is built without RSA (see Cargo.toml), so only these can sign. Saying so here
+        // beats an authentication that fails the same way on every retry.
+        if !matches!(
+            key.algorithm(),
+            Algorithm::Ed25519 | Algorithm::Ecdsa { .. }
+        ) {
+            return Err(Error::KeyFormat {
+                what: what(),
+                message: format!(
+                    "{} keys are not supported; use an ed25519 or ECDSA key",
+                    key.algorithm()
+                ),
             });
         }
         Ok(PrivateKey(Arc::new(key)))

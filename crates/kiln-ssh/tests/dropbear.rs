@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Dropbear;
-use kiln_ssh::{connect, generate_ed25519, Auth, Error, ExitStatus, Session, Stream};
+use kiln_ssh::{connect, generate_ed25519, Auth, Error, ExitStatus, Session, Stream, Target};
 
 /// Starts a server or skips the test (printing why) when dropbear is not installed.
 macro_rules! server_or_skip {
@@ -266,6 +266,31 @@ async fn rejected_credentials_fail_fast_without_retrying() {
         "{err:?}"
     );
     assert!(!format!("{target:?}").contains("hunter2"));
+}
+
+/// A machine that is still booting: connect keeps trying until the server appears.
+#[tokio::test]
+async fn connect_waits_for_a_server_that_starts_late() {
+    if Dropbear::start().is_none() {
+        return;
+    }
+    let port = common::free_port();
+    let key = generate_ed25519().expect("key");
+    let mut target = Target::new("127.0.0.1", port, "root", Auth::Key(key.private_key()));
+    target.connect_timeout = Duration::from_secs(15);
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        Dropbear::start_on(port, key).expect("dropbear is installed")
+    });
+
+    let started = Instant::now();
+    let session = connect(&target)
+        .await
+        .expect("connect once the server is up");
+    assert!(started.elapsed() >= Duration::from_millis(600));
+    let out = run(&session, "echo up", None).await;
+    assert_eq!(out.stdout, b"up\n");
+    let _server = starter.join().expect("starter thread");
 }
 
 /// Figures, not assertions: the time for connect + auth + one command against a local

@@ -44,7 +44,7 @@ fn run(command: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local addr").port()
 }
@@ -52,6 +52,13 @@ fn free_port() -> u16 {
 impl Dropbear {
     /// Starts a server, or returns `None` after printing why the test is skipped.
     pub fn start() -> Option<Dropbear> {
+        let client_key = generate_ed25519().expect("generate client key");
+        Self::start_on(free_port(), client_key)
+    }
+
+    /// Starts a server on `port` that lets `client_key` in as root, or returns `None` after
+    /// printing why the test is skipped.
+    pub fn start_on(port: u16, client_key: KeyPair) -> Option<Dropbear> {
         let (Some(dropbear), Some(dropbearkey)) = (find("dropbear"), find("dropbearkey")) else {
             eprintln!("SKIPPED: dropbear not installed");
             return None;
@@ -59,7 +66,6 @@ impl Dropbear {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = dir.path().join("home");
         std::fs::create_dir_all(home.join(".ssh")).expect("mkdir home/.ssh");
-        let client_key = generate_ed25519().expect("generate client key");
         std::fs::write(
             home.join(".ssh/authorized_keys"),
             format!("{}\n", client_key.public_openssh),
@@ -80,7 +86,6 @@ impl Dropbear {
             .expect("dropbearkey -y prints the public key")
             .to_owned();
 
-        let port = free_port();
         let log = std::fs::File::create(dir.path().join("dropbear.log")).expect("log file");
         // `exec` keeps one process from unshare to dropbear, so the PID we hold is dropbear's.
         let child = Command::new("unshare")
