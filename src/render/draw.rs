@@ -126,7 +126,10 @@ pub(super) fn draw(d: &Diff, indent: usize, opts: Opts) -> String {
                 no_null_suffix: true,
                 ..opts
             };
-            let old = draw(b, indent, o);
+            // The marker goes once, after the new value.
+            let mut b = (**b).clone();
+            b.replace = false;
+            let old = draw(&b, indent, o);
             format!("{old} -> (known after apply){}", forces(d.replace, opts))
         }
         Node::Sensitive { .. } => format!(

@@ -200,6 +200,7 @@ impl Provider for QemuProvider {
             }
             INSTANCE => {
                 if let Some(prior) = &req.prior {
+                    planned = keep_assigned_ips(planned, prior);
                     let status = str_attr(prior, "status").unwrap_or("running");
                     if status != "running" {
                         planned = set_attr(planned, "status", Value::string("running"));
@@ -360,4 +361,30 @@ fn delete_image(store: &Store, id: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An address Kiln assigned (`ip` left unset) stays the instance's address: the planned
+/// NIC takes it from the prior one on the same network, so an unchanged configuration
+/// plans no change.
+fn keep_assigned_ips(planned: Value, prior: &Value) -> Value {
+    let (Some(new), Some(old)) = (
+        attr(&planned, "network_interface").and_then(Value::as_seq),
+        attr(prior, "network_interface").and_then(Value::as_seq),
+    ) else {
+        return planned;
+    };
+    let nics: Vec<Value> = new
+        .iter()
+        .zip(old.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(n, o)| match o {
+            Some(o)
+                if attr(n, "ip").is_none_or(Value::is_null)
+                    && str_attr(n, "network") == str_attr(o, "network") =>
+            {
+                set_attr(n.clone(), "ip", attr(o, "ip").cloned().unwrap_or(Value::null()))
+            }
+            _ => n.clone(),
+        })
+        .collect();
+    set_attr(planned, "network_interface", Value::list(nics))
 }

@@ -352,7 +352,11 @@ fn forces_replacement(schema: &ResourceSchema, name: &str) -> bool {
             return true;
         }
     }
-    schema.kind != ResourceKind::Plain && !matches!(name, "labels" | "tags")
+    // Only what the configuration sets: a computed attribute changes because of a
+    // replacement, it does not force one.
+    let configured = schema.body.attributes.get(name).is_some_and(|a| a.settable())
+        || schema.body.blocks.contains_key(name);
+    schema.kind != ResourceKind::Plain && configured && !matches!(name, "labels" | "tags")
 }
 
 /// The digest of the `replace_triggered_by` values; `None` when there are none, or when
