@@ -25,7 +25,11 @@ fn console_evaluates_against_configuration() {
 #[test]
 fn shipped_examples_and_modules_are_valid_and_formatted() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["examples/quickstart", "examples/local-files", "modules/server-labels"] {
+    for dir in [
+        "examples/quickstart",
+        "examples/local-files",
+        "modules/server-labels",
+    ] {
         let run = kiln(root, &["validate", dir]);
         assert_eq!(run.code, 0, "{dir}: {}", run.all());
     }

@@ -90,8 +90,7 @@ pub async fn detect(qemu: &Path, store: &Store) -> Accel {
     let (q, size, modified, kernel) = identity(qemu);
     let cache = store.root.join("accel.json");
     if let Ok(Some(p)) = read_json::<Probe>(&cache) {
-        if p.qemu == q && p.qemu_size == size && p.qemu_modified == modified && p.kernel == kernel
-        {
+        if p.qemu == q && p.qemu_size == size && p.qemu_modified == modified && p.kernel == kernel {
             return p.accel;
         }
     }
@@ -121,7 +120,15 @@ async fn kvm_runs_guests(qemu: &Path) -> bool {
         return false;
     }
     let child = Command::new(qemu)
-        .args(["-accel", "kvm", "-machine", "q35", "-nodefaults", "-display", "none"])
+        .args([
+            "-accel",
+            "kvm",
+            "-machine",
+            "q35",
+            "-nodefaults",
+            "-display",
+            "none",
+        ])
         .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
         .arg("-drive")
         .arg(format!("file={},format=raw,if=ide", disk.display()))

@@ -15,7 +15,7 @@ use tokio::process::Child;
 
 use crate::guest::GuestConfig;
 use crate::provision::{self, BuildInfo, Log};
-use crate::source::{self, ImageMeta, Resolved};
+use crate::source::{self, ImageMeta};
 use crate::store::{new_id, write_json, Store};
 use crate::vm::{self, VmSpec};
 use crate::Settings;
@@ -117,7 +117,9 @@ pub async fn build(
     };
     b.child = Some(spec.spawn_child()?);
 
-    let comm = attr(config, "communicator").cloned().unwrap_or(Value::null());
+    let comm = attr(config, "communicator")
+        .cloned()
+        .unwrap_or(Value::null());
     let user = str_attr(&comm, "username").unwrap_or("root").to_string();
     let timeout = match str_attr(&comm, "timeout") {
         Some(t) => provision::parse_duration(t)
@@ -160,9 +162,7 @@ pub async fn build(
     log.note("powering off");
     let mut ignore = |_: kiln_ssh::Stream, _: &[u8]| {};
     // The connection drops as the machine goes down: no exit status is expected.
-    let _ = session
-        .exec("/sbin/kiln-poweroff", None, &mut ignore)
-        .await;
+    let _ = session.exec("/sbin/kiln-poweroff", None, &mut ignore).await;
     let _ = session.close().await;
     let stopped = tokio::time::timeout(Duration::from_secs(60), wait_child(&mut b)).await;
     if stopped.is_err() {
@@ -253,10 +253,4 @@ pub fn users_of(store: &Store, id: &str) -> Vec<String> {
         }
     }
     users
-}
-
-/// Used by unit tests and by `Resolved` consumers that only need the disk name.
-#[allow(dead_code)]
-fn disk_of(r: &Resolved) -> &str {
-    &r.disk
 }

@@ -55,7 +55,8 @@ fn add_file(h: &mut blake3::Hasher, label: &str, path: &Path) -> Result<(), Stri
     h.update(label.as_bytes());
     h.update(&[0]);
     h.update(&(meta.permissions().mode() & 0o7777).to_le_bytes());
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     h.update_reader(f)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     h.update(&[0]);
@@ -64,7 +65,11 @@ fn add_file(h: &mut blake3::Hasher, label: &str, path: &Path) -> Result<(), Stri
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_seq)
-        .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -137,7 +137,13 @@ pub fn forwards_for(rules: &[Rule], existing: &[Forward]) -> Result<Vec<Forward>
 pub async fn create(settings: &Settings, config: &Value) -> Result<String, String> {
     let rules = rules_from_config(config)?;
     let id = new_id("fw");
-    write_json(&settings.store.firewall_file(&id), &FirewallMeta { id: id.clone(), rules })?;
+    write_json(
+        &settings.store.firewall_file(&id),
+        &FirewallMeta {
+            id: id.clone(),
+            rules,
+        },
+    )?;
     Ok(id)
 }
 
@@ -146,7 +152,13 @@ pub async fn update(settings: &Settings, id: &str, config: &Value) -> Result<(),
     let store = &settings.store;
     let rules = rules_from_config(config)?;
     let _guard = store.lock().await;
-    write_json(&store.firewall_file(id), &FirewallMeta { id: id.to_string(), rules })?;
+    write_json(
+        &store.firewall_file(id),
+        &FirewallMeta {
+            id: id.to_string(),
+            rules,
+        },
+    )?;
     let mut nets = Vec::new();
     for mut vm in users(store, id)? {
         instance::apply_firewalls(store, &mut vm).await?;

@@ -29,7 +29,11 @@ impl GuestConfig {
             put("hostname", format!("{h}\n"), false)?;
         }
         if !self.authorized_keys.is_empty() {
-            put("authorized_keys", self.authorized_keys.join("\n") + "\n", false)?;
+            put(
+                "authorized_keys",
+                self.authorized_keys.join("\n") + "\n",
+                false,
+            )?;
         }
         if let Some(k) = &self.host_key {
             put("host_key", k.clone(), true)?;

@@ -37,7 +37,11 @@ pub fn meta_path(store: &Store, id: &str) -> std::path::PathBuf {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_seq)
-        .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -112,7 +116,10 @@ async fn boot(
         image: image.id.clone(),
         pid: 0,
         firewalls: firewalls.clone(),
-        nics: nics.iter().map(|(n, ip, _)| (n.clone(), ip.clone())).collect(),
+        nics: nics
+            .iter()
+            .map(|(n, ip, _)| (n.clone(), ip.clone()))
+            .collect(),
         forwards: forwards.clone(),
         host_key: host_key.public_openssh.clone(),
     };
@@ -293,7 +300,12 @@ pub async fn apply_firewalls(store: &Store, meta: &mut InstanceMeta) -> Result<(
                 new.host, new.guest
             ))
             .await
-            .map_err(|e| format!("publishing port {} on host port {}: {e}", new.guest, new.host))?;
+            .map_err(|e| {
+                format!(
+                    "publishing port {} on host port {}: {e}",
+                    new.guest, new.host
+                )
+            })?;
         }
     }
     meta.forwards = wanted;

@@ -3,10 +3,10 @@
 //! between them (`qemu_network`) and inbound rules (`qemu_firewall`), all on the
 //! operator's machine with no cloud account.
 //!
-//! Module map: [`schema`] (what users write), [`build`] + [`provision`] (image builds),
-//! [`instance`], [`network`] + [`switch`], [`firewall`] (the resources), [`vm`] + [`qmp`]
-//! + [`qemu_img`] + [`accel`] (QEMU itself), [`store`] (where everything lives on disk),
-//! [`source`] + [`fingerprint`] (what an image is built from).
+//! Module map: [`schema`] (what users write); [`build`] and [`provision`] (image builds);
+//! [`instance`], [`network`] with [`switch`], and [`firewall`] (the resources); [`vm`],
+//! [`qmp`], [`qemu_img`] and [`accel`] (QEMU itself); [`store`] (where everything lives on
+//! disk); [`source`] and [`fingerprint`] (what an image is built from).
 
 #![deny(clippy::print_stdout)]
 

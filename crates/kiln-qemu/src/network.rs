@@ -83,7 +83,12 @@ pub fn allocate(
     let taken: Vec<String> = read_all::<InstanceMeta>(&store.instances(), true)?
         .into_iter()
         .filter(|i| i.id != who)
-        .flat_map(|i| i.nics.into_iter().filter(|(n, _)| n == net).map(|(_, ip)| ip))
+        .flat_map(|i| {
+            i.nics
+                .into_iter()
+                .filter(|(n, _)| n == net)
+                .map(|(_, ip)| ip)
+        })
         .collect();
     let first = u32::from(base) & mask(len);
     let last = first | !mask(len);
@@ -207,9 +212,4 @@ pub fn delete(settings: &Settings, id: &str) -> Result<(), String> {
             .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     }
     Ok(())
-}
-
-#[allow(dead_code)]
-pub fn new_network_id() -> String {
-    new_id("net")
 }

@@ -15,7 +15,7 @@ use kiln_core::schema::ProviderSchema;
 
 use crate::schema::{self, FIREWALL, IMAGE, INSTANCE, NETWORK};
 use crate::store::Store;
-use crate::{accel, build, firewall, fingerprint, instance, network, provision, source, Settings};
+use crate::{accel, build, fingerprint, firewall, instance, network, provision, source, Settings};
 
 #[derive(Clone)]
 pub struct QemuProvider {
@@ -100,6 +100,8 @@ impl Provider for QemuProvider {
                 Some(d) => source::local_path(&req.root_dir, d),
                 None => req.root_dir.join(".kiln"),
             };
+            // Daemonized QEMU changes to `/`: every path it is given must be absolute.
+            let store = std::path::absolute(&store).unwrap_or(store);
             let kiln_exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("kiln"));
             let _ = self.settings.set(Settings {
                 qemu,
@@ -175,14 +177,17 @@ impl Provider for QemuProvider {
                     if let Some(why) = provision::unsupported(kind) {
                         diags.push(Diagnostic::error(
                             "Provisioner not supported here",
-                            format!("A \"{kind}\" provisioner cannot run in a qemu_image build: {why}."),
+                            format!(
+                                "A \"{kind}\" provisioner cannot run in a qemu_image build: {why}."
+                            ),
                         ));
                     }
                 }
                 if config.is_wholly_known() {
                     match fingerprint::of(config, &req.cx.base_dir) {
                         Ok(fp) => {
-                            let prior_fp = req.prior.as_ref().and_then(|p| str_attr(p, "fingerprint"));
+                            let prior_fp =
+                                req.prior.as_ref().and_then(|p| str_attr(p, "fingerprint"));
                             if prior_fp != Some(fp.as_str()) {
                                 if !creating {
                                     requires_replace
@@ -212,11 +217,9 @@ impl Provider for QemuProvider {
                     }
                 }
             }
-            FIREWALL => {
-                if config.is_wholly_known() {
-                    if let Err(e) = firewall::rules_from_config(config) {
-                        diags.push(Diagnostic::error("Invalid firewall rule", e));
-                    }
+            FIREWALL if config.is_wholly_known() => {
+                if let Err(e) = firewall::rules_from_config(config) {
+                    diags.push(Diagnostic::error("Invalid firewall rule", e));
                 }
             }
             NETWORK => {
@@ -258,10 +261,12 @@ impl Provider for QemuProvider {
                         .map_err(failed("Image build failed"))
                 }
                 INSTANCE => {
-                    let host = instance::hostname_for(&req.cx.addr.to_string().replace(
-                        &format!("{}.", req.cx.addr.resource.type_name),
-                        "",
-                    ));
+                    let host = instance::hostname_for(
+                        &req.cx
+                            .addr
+                            .to_string()
+                            .replace(&format!("{}.", req.cx.addr.resource.type_name), ""),
+                    );
                     instance::create(settings, &planned, &host)
                         .await
                         .map_err(failed("Cannot start the VM"))
@@ -276,7 +281,10 @@ impl Provider for QemuProvider {
                     .await
                     .map(|id| set_attr(planned, "id", Value::string(id)))
                     .map_err(failed("Cannot create the firewall")),
-                other => Err(error("Unknown resource type", format!("qemu has no {other}"))),
+                other => Err(error(
+                    "Unknown resource type",
+                    format!("qemu has no {other}"),
+                )),
             };
             match r {
                 Ok(v) => ApplyResponse {
@@ -352,7 +360,11 @@ fn delete_image(store: &Store, id: &str) -> Result<(), String> {
             users.join(", ")
         ));
     }
-    for f in [store.image_disk(id), store.image_meta(id), store.image_log(id)] {
+    for f in [
+        store.image_disk(id),
+        store.image_meta(id),
+        store.image_log(id),
+    ] {
         match std::fs::remove_file(&f) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(format!("cannot remove {}: {e}", f.display()))
@@ -381,7 +393,11 @@ fn keep_assigned_ips(planned: Value, prior: &Value) -> Value {
                 if attr(n, "ip").is_none_or(Value::is_null)
                     && str_attr(n, "network") == str_attr(o, "network") =>
             {
-                set_attr(n.clone(), "ip", attr(o, "ip").cloned().unwrap_or(Value::null()))
+                set_attr(
+                    n.clone(),
+                    "ip",
+                    attr(o, "ip").cloned().unwrap_or(Value::null()),
+                )
             }
             _ => n.clone(),
         })

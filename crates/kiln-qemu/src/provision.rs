@@ -71,7 +71,11 @@ pub fn unsupported(kind: &str) -> Option<&'static str> {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_seq)
-        .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -306,8 +310,8 @@ async fn file(session: &Session, p: &Value, base_dir: &Path, log: &mut Log) -> R
 /// Packer, `dir/` uploads the directory's contents and `dir` the directory itself.
 fn tree(source: &Path, dest: &str) -> Result<Vec<(PathBuf, String, u32)>, String> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(source)
-        .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    let meta =
+        std::fs::metadata(source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
     if meta.is_file() {
         return Ok(vec![(
             source.to_path_buf(),

@@ -40,7 +40,9 @@ pub async fn create_overlay(img: &Path, backing: &str, overlay: &Path) -> Result
     let overlay = overlay.to_string_lossy();
     run(
         img,
-        &["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, &overlay],
+        &[
+            "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", backing, &overlay,
+        ],
     )
     .await
     .map(|_| ())

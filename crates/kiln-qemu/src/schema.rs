@@ -53,9 +53,8 @@ fn image() -> ResourceSchema {
     let body = Schema::new()
         .attr(
             "source",
-            AttrSchema::required(Type::String).describe(
-                "a qcow2 file, an http(s) URL of one, or another qemu_image's id",
-            ),
+            AttrSchema::required(Type::String)
+                .describe("a qcow2 file, an http(s) URL of one, or another qemu_image's id"),
         )
         .attr(
             "source_checksum",
@@ -135,8 +134,7 @@ fn instance() -> ResourceSchema {
         .attr("id", AttrSchema::computed(Type::String))
         .attr(
             "ip",
-            AttrSchema::computed(Type::String)
-                .describe("the address on the first private network"),
+            AttrSchema::computed(Type::String).describe("the address on the first private network"),
         )
         .attr(
             "host_ports",
@@ -181,7 +179,8 @@ fn firewall() -> ResourceSchema {
         .attr("port", AttrSchema::optional(Type::Number))
         .attr(
             "protocol",
-            AttrSchema::optional(Type::String).describe("\"tcp\" (default), \"udp\", \"icmp\" or \"all\""),
+            AttrSchema::optional(Type::String)
+                .describe("\"tcp\" (default), \"udp\", \"icmp\" or \"all\""),
         )
         .attr(
             "from",

@@ -69,7 +69,8 @@ pub fn local_path(base_dir: &Path, p: &str) -> PathBuf {
 /// Digest of a file's bytes (blake3, hex).
 pub fn file_digest(path: &Path) -> Result<String, String> {
     let mut h = blake3::Hasher::new();
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     h.update_reader(f)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(h.finalize().to_hex().to_string())
@@ -109,7 +110,10 @@ pub fn verify_checksum(path: &Path, checksum: &str) -> Result<(), String> {
 /// already; returns the name.
 fn import(store: &Store, path: &Path, ext: &str) -> Result<String, String> {
     if !path.is_file() {
-        return Err(format!("{} does not exist or is not a file", path.display()));
+        return Err(format!(
+            "{} does not exist or is not a file",
+            path.display()
+        ));
     }
     let digest = file_digest(path)?;
     let name = format!("base-{}.{ext}", &digest[..16]);
@@ -117,7 +121,9 @@ fn import(store: &Store, path: &Path, ext: &str) -> Result<String, String> {
     if !dest.exists() {
         std::fs::create_dir_all(store.images())
             .map_err(|e| format!("cannot create {}: {e}", store.images().display()))?;
-        let tmp = store.images().join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = store
+            .images()
+            .join(format!(".{name}.tmp-{}", std::process::id()));
         std::fs::copy(path, &tmp)
             .map_err(|e| format!("cannot copy {} into the image store: {e}", path.display()))?;
         std::fs::rename(&tmp, &dest)
@@ -134,7 +140,7 @@ fn download(store: &Store, url: &str, checksum: Option<&str>) -> Result<PathBuf,
     })?;
     let dir = store.root.join("downloads");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let file = dir.join(blake3::hash(url.as_bytes()).to_hex()[..16].to_string());
+    let file = dir.join(&blake3::hash(url.as_bytes()).to_hex()[..16]);
     if file.exists() && verify_checksum(&file, checksum).is_ok() {
         return Ok(file);
     }
@@ -145,7 +151,9 @@ fn download(store: &Store, url: &str, checksum: Option<&str>) -> Result<PathBuf,
         .status()
         .map_err(|e| format!("cannot run curl to download {url}: {e}"))?;
     if !status.success() {
-        return Err(format!("downloading {url} failed (curl exited with {status})"));
+        return Err(format!(
+            "downloading {url} failed (curl exited with {status})"
+        ));
     }
     verify_checksum(&file, checksum)?;
     Ok(file)

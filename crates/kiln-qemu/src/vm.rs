@@ -116,9 +116,7 @@ impl VmSpec {
     /// Starts a long-running VM as a daemon that outlives Kiln; returns its pid.
     pub async fn spawn_daemon(&self) -> Result<u32, String> {
         let mut c = self.command();
-        c.arg("-daemonize")
-            .arg("-pidfile")
-            .arg(self.pid_file());
+        c.arg("-daemonize").arg("-pidfile").arg(self.pid_file());
         let out = c.output().await.map_err(|e| spawn_error(&self.qemu, e))?;
         if !out.status.success() {
             return Err(qemu_error(&String::from_utf8_lossy(&out.stderr)));

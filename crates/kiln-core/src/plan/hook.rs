@@ -354,7 +354,11 @@ fn forces_replacement(schema: &ResourceSchema, name: &str) -> bool {
     }
     // Only what the configuration sets: a computed attribute changes because of a
     // replacement, it does not force one.
-    let configured = schema.body.attributes.get(name).is_some_and(|a| a.settable())
+    let configured = schema
+        .body
+        .attributes
+        .get(name)
+        .is_some_and(|a| a.settable())
         || schema.body.blocks.contains_key(name);
     schema.kind != ResourceKind::Plain && configured && !matches!(name, "labels" | "tags")
 }
