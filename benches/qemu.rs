@@ -88,10 +88,20 @@ fn main() {
     let var = format!("base_dir={}", base.display());
     let one = work.path().join("one");
     let _ = std::fs::create_dir_all(&one);
-    let image = format!(
-        "variable \"base_dir\" {{\n  type = string\n}}\n\nresource \"qemu_image\" \"trivial\" {{\n  source = \"${{var.base_dir}}/base.qcow2\"\n  kernel = \"${{var.base_dir}}/vmlinuz\"\n  initrd = \"${{var.base_dir}}/initrd.img\"\n  provisioner \"shell\" {{\n    inline = [\"true\"]\n  }}\n}}\n"
-    );
-    std::fs::write(one.join("main.hcl"), &image).unwrap_or_else(|e| panic!("write: {e}"));
+    let image = r#"variable "base_dir" {
+  type = string
+}
+
+resource "qemu_image" "trivial" {
+  source = "${var.base_dir}/base.qcow2"
+  kernel = "${var.base_dir}/vmlinuz"
+  initrd = "${var.base_dir}/initrd.img"
+  provisioner "shell" {
+    inline = ["true"]
+  }
+}
+"#;
+    std::fs::write(one.join("main.hcl"), image).unwrap_or_else(|e| panic!("write: {e}"));
     let t_image = kiln(&one, &["apply", "--auto-approve", "--var", &var]);
     println!("2. image build, trivial provisioner (kiln apply): {t_image:.1} s");
 
