@@ -163,6 +163,20 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
     let tmp = quickstart();
     let dir = tmp.path();
     let _cleanup = Cleanup(dir.to_path_buf());
+    // A key to log in with once port 22 is published (step 5).
+    let key = dir.join("id_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen runs (openssh-client)");
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    std::fs::write(
+        dir.join("test.auto.vars.hcl"),
+        format!("ssh_authorized_keys = [\"{}\"]\n", public.trim()),
+    )
+    .expect("write vars");
     let var = base_var();
     let v = ["--var", var.as_str()];
     let with = |args: &[&str]| -> Vec<String> {
@@ -313,6 +327,39 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
         s.read_exact(&mut banner).expect("a banner");
         assert_eq!(&banner, b"SSH-");
     }
+
+    // Between VMs, the switch admits only what the firewall allows: port 80 from the
+    // network's cidr, not port 22.
+    let peer_ip = after[1]["ip"].as_str().expect("private ip").to_string();
+    let ssh_port = host_port(&after[0], "22").expect("port 22");
+    let in_vm = |command: &str| -> String {
+        let out = std::process::Command::new("ssh")
+            .args([
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+            ])
+            .args(["-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-i"])
+            .arg(&key)
+            .args(["-p", &ssh_port.to_string(), "root@127.0.0.1", command])
+            .output()
+            .expect("ssh runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let allowed = in_vm(&format!(
+        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 10 nc {peer_ip} 80"
+    ));
+    assert!(
+        allowed.contains("Hello from Kiln"),
+        "port 80 between VMs: {allowed:?}"
+    );
+    let blocked = in_vm(&format!("timeout 5 nc {peer_ip} 22 </dev/null; echo done"));
+    assert!(
+        !blocked.contains("SSH-"),
+        "port 22 between VMs must be blocked: {blocked:?}"
+    );
+    assert!(blocked.contains("done"), "the ssh command ran: {blocked:?}");
 
     // 6. A host port already taken is a clear error, and leaves no VM or directory behind.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

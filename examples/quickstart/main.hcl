@@ -11,6 +11,12 @@ variable "environment" {
   description = "Written into each VM at first boot by user_data; the page shows it."
 }
 
+variable "ssh_authorized_keys" {
+  type        = list(string)
+  default     = []
+  description = "Public keys allowed to log in as root (publish port 22 with a firewall rule to use them)."
+}
+
 variable "base_dir" {
   type        = string
   default     = ""
@@ -67,6 +73,8 @@ resource "qemu_instance" "web" {
   network_interface {
     network = qemu_network.lan.id
   }
+
+  ssh_authorized_keys = var.ssh_authorized_keys
 
   user_data = <<-EOT
     #!/bin/sh

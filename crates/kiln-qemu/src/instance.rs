@@ -134,7 +134,8 @@ async fn boot(
         private_nics.push(PrivateNic {
             mac: mac.clone(),
             switch_socket: store.network_dir(net).join("switch.sock"),
-            local_socket: dir.join(format!("nic{}.sock", i + 1)),
+            // The switch only talks to sockets inside its own directory.
+            local_socket: store.network_dir(net).join(format!("{id}.sock")),
         });
     }
     let guest = GuestConfig {
@@ -277,6 +278,9 @@ pub async fn delete(settings: &Settings, prior: &Value) -> Result<(), String> {
         })
         .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     if let Some(m) = meta {
+        for net in nets_of(&m) {
+            let _ = std::fs::remove_file(store.network_dir(&net).join(format!("{id}.sock")));
+        }
         network::sync_all(settings, &nets_of(&m))?;
     }
     Ok(())
