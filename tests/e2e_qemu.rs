@@ -56,12 +56,6 @@ fn base_var() -> String {
     format!("base_dir={}", base_dir().display())
 }
 
-fn run_ok(dir: &Path, args: &[&str]) -> String {
-    let r = kiln(dir, args);
-    assert_eq!(r.code, 0, "kiln {args:?} failed:\n{}", r.all());
-    r.all()
-}
-
 /// Pids of QEMU processes whose command line mentions `dir` (zombies excluded).
 fn qemu_pids(dir: &Path) -> Vec<u32> {
     let needle = dir.display().to_string();
@@ -188,6 +182,10 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
         let a: Vec<&str> = a.iter().map(String::as_str).collect();
         kiln(dir, &a)
     };
+    let apply_ok = || {
+        let r = call(&["apply", "--auto-approve"]);
+        assert_eq!(r.code, 0, "apply:\n{}", r.all());
+    };
 
     // 1. Build the chained image, boot two instances, reach their published port.
     let r = call(&["apply", "--auto-approve"]);
@@ -237,13 +235,7 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
         "{out}"
     );
     assert!(!out.contains("qemu_image.base must be replaced"), "{out}");
-    run_ok(
-        dir,
-        &args(&["apply", "--auto-approve"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    apply_ok();
     for page in pages(dir) {
         assert!(page.contains("version 2.0"), "new page: {page}");
     }
@@ -298,21 +290,9 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
         out.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
         "{out}"
     );
-    run_ok(
-        dir,
-        &args(&["apply", "--auto-approve"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    apply_ok();
     // The next refresh records the newly published port.
-    run_ok(
-        dir,
-        &args(&["apply", "--auto-approve"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    apply_ok();
     let after = instances(dir);
     let ids: Vec<String> = after
         .iter()

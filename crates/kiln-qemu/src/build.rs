@@ -45,15 +45,6 @@ impl Drop for Build {
     }
 }
 
-fn number(config: &Value, name: &str, default: u64) -> u64 {
-    attr(config, name)
-        .and_then(Value::as_number)
-        .map(|n| n.as_f64())
-        .filter(|n| *n >= 1.0)
-        .map(|n| n as u64)
-        .unwrap_or(default)
-}
-
 /// Runs the whole build of the image `name` (its address, for messages) with `config`.
 pub async fn build(
     settings: &Settings,
@@ -104,8 +95,8 @@ pub async fn build(
     let spec = VmSpec {
         qemu: settings.qemu.clone(),
         accel: settings.accel().await,
-        memory_mb: number(config, "memory", 256),
-        cpus: number(config, "cpus", 1),
+        memory_mb: crate::values::count(config, "memory", 256),
+        cpus: crate::values::count(config, "cpus", 1),
         disk: b.overlay.clone(),
         kernel: resolved.kernel.as_ref().map(|k| store.images().join(k)),
         initrd: resolved.initrd.as_ref().map(|i| store.images().join(i)),

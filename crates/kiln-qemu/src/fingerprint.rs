@@ -63,16 +63,6 @@ fn add_file(h: &mut blake3::Hasher, label: &str, path: &Path) -> Result<(), Stri
     Ok(())
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_seq)
-        .map(|s| {
-            s.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The fingerprint of an image configuration whose values are all known.
 pub fn of(config: &Value, base_dir: &Path) -> Result<String, String> {
     let mut h = blake3::Hasher::new();
@@ -99,7 +89,7 @@ pub fn of(config: &Value, base_dir: &Path) -> Result<String, String> {
     {
         let kind = str_attr(p, "type").unwrap_or("");
         let direction = str_attr(p, "direction").unwrap_or("upload");
-        let mut files = strings(attr(p, "scripts"));
+        let mut files = crate::values::strings(attr(p, "scripts"));
         if let Some(s) = str_attr(p, "script") {
             files.push(s.to_string());
         }

@@ -35,25 +35,6 @@ pub fn meta_path(store: &Store, id: &str) -> std::path::PathBuf {
     store.instance_dir(id).join("meta.json")
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_seq)
-        .map(|s| {
-            s.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn number(config: &Value, name: &str, default: u64) -> u64 {
-    attr(config, name)
-        .and_then(Value::as_number)
-        .map(|n| n.as_f64())
-        .filter(|n| *n >= 1.0)
-        .map(|n| n as u64)
-        .unwrap_or(default)
-}
-
 /// How long a VM may take from start to `kiln: ready` on its console.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long an ACPI power-down may take before QEMU is told to quit.
@@ -92,7 +73,7 @@ async fn boot(
     let img = crate::qemu_img::binary(&settings.qemu);
     crate::qemu_img::create_overlay(&img, &format!("../../images/{}.qcow2", image.id), &disk)
         .await?;
-    let firewalls = strings(attr(config, "firewalls"));
+    let firewalls = crate::values::strings(attr(config, "firewalls"));
     let host_key = kiln_ssh::generate_ed25519().map_err(|e| e.to_string())?;
 
     // Addresses and host ports are chosen under the store lock, and recorded before the
@@ -144,7 +125,7 @@ async fn boot(
                 .unwrap_or(default_hostname)
                 .to_string(),
         ),
-        authorized_keys: strings(attr(config, "ssh_authorized_keys")),
+        authorized_keys: crate::values::strings(attr(config, "ssh_authorized_keys")),
         host_key: Some(host_key.private_openssh.to_string()),
         addresses,
         user_data: str_attr(config, "user_data").map(str::to_string),
@@ -152,8 +133,8 @@ async fn boot(
     let spec = VmSpec {
         qemu: settings.qemu.clone(),
         accel: settings.accel().await,
-        memory_mb: number(config, "memory", 256),
-        cpus: number(config, "cpus", 1),
+        memory_mb: crate::values::count(config, "memory", 256),
+        cpus: crate::values::count(config, "cpus", 1),
         disk,
         kernel: image.kernel.as_ref().map(|k| store.images().join(k)),
         initrd: image.initrd.as_ref().map(|i| store.images().join(i)),

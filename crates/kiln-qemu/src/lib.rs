@@ -24,6 +24,7 @@ pub mod schema;
 pub mod source;
 pub mod store;
 pub mod switch;
+pub mod values;
 pub mod vm;
 
 mod provider;

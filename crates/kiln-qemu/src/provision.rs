@@ -69,16 +69,6 @@ pub fn unsupported(kind: &str) -> Option<&'static str> {
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_seq)
-        .map(|s| {
-            s.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn env_pairs(p: &Value) -> Vec<(String, String)> {
     attr(p, "environment")
         .and_then(Value::as_map)
@@ -199,7 +189,7 @@ async fn run_one(
 
 /// The scripts a shell provisioner runs, as (name, content).
 fn shell_scripts(p: &Value, base_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let inline = strings(attr(p, "inline"));
+    let inline = crate::values::strings(attr(p, "inline"));
     if !inline.is_empty() {
         let mut text = "#!/bin/sh\nset -e\n".to_string();
         for line in inline {
@@ -208,7 +198,7 @@ fn shell_scripts(p: &Value, base_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, S
         }
         return Ok(vec![("inline".into(), text.into_bytes())]);
     }
-    let mut files = strings(attr(p, "scripts"));
+    let mut files = crate::values::strings(attr(p, "scripts"));
     if let Some(s) = str_attr(p, "script") {
         files.insert(0, s.to_string());
     }
@@ -349,11 +339,11 @@ async fn shell_local(
     if let Some(c) = str_attr(p, "command") {
         commands.push(c.to_string());
     }
-    let inline = strings(attr(p, "inline"));
+    let inline = crate::values::strings(attr(p, "inline"));
     if !inline.is_empty() {
         commands.push(inline.join("\n"));
     }
-    let mut scripts = strings(attr(p, "scripts"));
+    let mut scripts = crate::values::strings(attr(p, "scripts"));
     if let Some(s) = str_attr(p, "script") {
         scripts.insert(0, s.to_string());
     }
