@@ -210,6 +210,44 @@ fn quickstart_builds_serves_replaces_and_cleans_up() {
         "base and app images in the store: {images:?}"
     );
 
+    // The base was flattened (standalone); the app is an overlay backed by the base.
+    let state = state_pull(dir);
+    let image_attr = |name: &str, key: &str| -> String {
+        state["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["type"] == "qemu_image" && r["name"] == name)
+            .and_then(|r| r["instances"][0]["attributes"][key].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let backing = |path: &str| -> Option<String> {
+        let out = std::process::Command::new("qemu-img")
+            .args(["info", "-U", "--output=json", path])
+            .output()
+            .expect("qemu-img runs");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "qemu-img info {path}: {e}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        v["backing-filename"].as_str().map(str::to_string)
+    };
+    // (The harness shows the directory as [DIR]: the store path is rebuilt from the id.)
+    let disk = |name: &str| {
+        dir.join(format!(".kiln/images/{}.qcow2", image_attr(name, "id")))
+            .display()
+            .to_string()
+    };
+    assert_eq!(backing(&disk("base")), None, "base is standalone");
+    assert_eq!(
+        backing(&disk("app")),
+        Some(format!("{}.qcow2", image_attr("base", "id"))),
+        "app is chained on base"
+    );
+
     // 2. No change: exit 0, and no VM is started or stopped.
     let r = call(&["plan", "--detailed-exitcode"]);
     assert_eq!(r.code, 0, "no-change plan:\n{}", r.all());

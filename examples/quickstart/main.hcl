@@ -27,11 +27,13 @@ locals {
   base = var.base_dir != "" ? var.base_dir : "${path.module}/base"
 }
 
-# The base: the imported root disk, hardened a little.
+# The base: the imported root disk, hardened a little, written as a standalone image
+# (flatten) so it no longer depends on the imported file.
 resource "qemu_image" "base" {
-  source = "${local.base}/base.qcow2"
-  kernel = "${local.base}/vmlinuz"
-  initrd = "${local.base}/initrd.img"
+  source  = "${local.base}/base.qcow2"
+  kernel  = "${local.base}/vmlinuz"
+  initrd  = "${local.base}/initrd.img"
+  flatten = true
 
   provisioner "shell" {
     inline = ["echo 'Kiln base image' > /etc/motd"]

@@ -245,3 +245,27 @@ pub fn users_of(store: &Store, id: &str) -> Vec<String> {
     }
     users
 }
+
+/// Removes a built image, unless VMs or other images still use it.
+pub fn delete(store: &Store, id: &str) -> Result<(), String> {
+    let users = users_of(store, id);
+    if !users.is_empty() {
+        return Err(format!(
+            "The image {id} is still in use by {}. Destroy or replace those first.",
+            users.join(", ")
+        ));
+    }
+    for f in [
+        store.image_disk(id),
+        store.image_meta(id),
+        store.image_log(id),
+    ] {
+        match std::fs::remove_file(&f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("cannot remove {}: {e}", f.display()))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

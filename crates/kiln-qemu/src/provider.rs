@@ -330,7 +330,7 @@ impl Provider for QemuProvider {
             };
             let id = str_attr(&req.prior, "id").unwrap_or("").to_string();
             let r = match req.type_name.as_str() {
-                IMAGE => delete_image(&settings.store, &id),
+                IMAGE => build::delete(&settings.store, &id),
                 INSTANCE => instance::delete(settings, &req.prior).await,
                 NETWORK => network::delete(settings, &id),
                 FIREWALL => firewall::delete(settings, &id).await,
@@ -349,30 +349,6 @@ fn failure(diagnostics: Diagnostics) -> ApplyResponse {
         new_state: None,
         diagnostics,
     }
-}
-
-/// Removes a built image, unless VMs or other images still use it.
-fn delete_image(store: &Store, id: &str) -> Result<(), String> {
-    let users = build::users_of(store, id);
-    if !users.is_empty() {
-        return Err(format!(
-            "The image {id} is still in use by {}. Destroy or replace those first.",
-            users.join(", ")
-        ));
-    }
-    for f in [
-        store.image_disk(id),
-        store.image_meta(id),
-        store.image_log(id),
-    ] {
-        match std::fs::remove_file(&f) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(format!("cannot remove {}: {e}", f.display()))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// An address Kiln assigned (`ip` left unset) stays the instance's address: the planned
