@@ -17,6 +17,7 @@ pub mod firewall;
 pub mod guest;
 pub mod instance;
 pub mod network;
+pub mod process;
 pub mod provision;
 pub mod qemu_img;
 pub mod qmp;

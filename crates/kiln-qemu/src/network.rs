@@ -177,21 +177,6 @@ pub fn create(settings: &Settings, cidr: &str) -> Result<String, String> {
     Ok(id)
 }
 
-/// Whether the network still exists and its switch runs.
-pub fn is_up(store: &Store, id: &str) -> bool {
-    let dir = store.network_dir(id);
-    let pid = std::fs::read_to_string(dir.join("switch.pid"))
-        .ok()
-        .and_then(|s| s.trim().parse::<u32>().ok());
-    match pid {
-        Some(pid) => {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            String::from_utf8_lossy(&cmdline).contains("qemu-switch")
-        }
-        None => false,
-    }
-}
-
 pub fn delete(settings: &Settings, id: &str) -> Result<(), String> {
     let store = &settings.store;
     let using: Vec<String> = read_all::<InstanceMeta>(&store.instances(), true)?

@@ -1,5 +1,5 @@
-//! `qemu-img`: overlays on a backing file, flattening, and reading an image's backing
-//! chain. Every call's failure carries `qemu-img`'s own words.
+//! `qemu-img`: overlays on a backing file, and flattening. Every call's failure carries
+//! `qemu-img`'s own words.
 
 use std::path::Path;
 
@@ -62,29 +62,4 @@ pub async fn flatten(img: &Path, src: &Path, dst: &Path) -> Result<(), String> {
     )
     .await
     .map(|_| ())
-}
-
-/// `qemu-img info` of an image as JSON (`-U`: the image may be in use by a running VM).
-async fn info(img: &Path, path: &Path) -> Result<serde_json::Value, String> {
-    let out = run(
-        img,
-        &["info", "-U", "--output=json", &path.to_string_lossy()],
-    )
-    .await?;
-    serde_json::from_str(&out).map_err(|e| format!("qemu-img info gave unreadable output: {e}"))
-}
-
-/// An image's format as `qemu-img` names it ("qcow2", "raw").
-pub async fn format_of(img: &Path, path: &Path) -> Result<String, String> {
-    Ok(info(img, path).await?["format"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string())
-}
-
-/// The backing file an image names, as written in it (`None` for a standalone image).
-pub async fn backing_of(img: &Path, path: &Path) -> Result<Option<String>, String> {
-    Ok(info(img, path).await?["backing-filename"]
-        .as_str()
-        .map(str::to_string))
 }

@@ -121,9 +121,7 @@ impl VmSpec {
         if !out.status.success() {
             return Err(qemu_error(&String::from_utf8_lossy(&out.stderr)));
         }
-        let pid = std::fs::read_to_string(self.pid_file())
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok())
+        let pid = crate::process::read_pid_file(&self.pid_file())
             .ok_or_else(|| "QEMU started but wrote no pid file".to_string())?;
         Ok(pid)
     }
@@ -156,14 +154,7 @@ pub fn qemu_error(stderr: &str) -> String {
 /// Whether `pid` is a live QEMU process running in `run_dir` (a zombie or a recycled pid
 /// is not).
 pub fn is_running(pid: u32, run_dir: &Path) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the command name in parentheses, which may contain spaces.
-    let state = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().next());
-    if matches!(state, Some("Z" | "X")) {
+    if crate::process::is_gone(pid) {
         return false;
     }
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
@@ -189,10 +180,7 @@ pub async fn stop(pid: u32, run_dir: &Path, grace: Duration) -> &'static str {
             return "quit";
         }
     }
-    // SAFETY: kill(2) with a pid we checked is our QEMU; no memory is involved.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGKILL);
-    }
+    crate::process::signal(pid, libc::SIGKILL);
     wait_exit(pid, run_dir, Duration::from_secs(5)).await;
     "killed"
 }

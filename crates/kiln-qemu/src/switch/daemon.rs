@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::error::Error;
 use super::{LOG_FILE, PID_FILE, SOCKET_FILE, SUBCOMMAND};
+use crate::process::{is_gone, read_pid_file, signal};
 
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,11 +108,7 @@ pub fn stop(dir: &Path) -> Result<(), Error> {
 
 /// The pid in `DIR/switch.pid`, if the file holds one.
 pub(crate) fn read_pid(dir: &Path) -> Option<u32> {
-    fs::read_to_string(dir.join(PID_FILE))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    read_pid_file(&dir.join(PID_FILE))
 }
 
 /// The pid of a live switch process serving the canonical `dir`, per `switch.pid`.
@@ -144,20 +141,6 @@ fn is_switch_for(pid: u32, dir: &Path) -> bool {
         .is_ok_and(|d| d == dir)
 }
 
-/// Whether `pid` has exited: no `/proc` entry, or a zombie (exited, not yet reaped by its
-/// parent — the case when the process that spawned the daemon is still running).
-fn is_gone(pid: u32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return true;
-    };
-    // "pid (comm) state …": comm may hold spaces and parentheses, so look after the last ')'.
-    let state = stat
-        .rfind(')')
-        .and_then(|at| stat.get(at + 1..))
-        .and_then(|rest| rest.split_whitespace().next());
-    matches!(state, Some("Z" | "X" | "x") | None)
-}
-
 fn wait_gone(pid: u32, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while !is_gone(pid) {
@@ -167,16 +150,6 @@ fn wait_gone(pid: u32, timeout: Duration) -> bool {
         sleep(POLL);
     }
     true
-}
-
-fn signal(pid: u32, signal: libc::c_int) {
-    if let Ok(pid) = libc::pid_t::try_from(pid) {
-        // SAFETY: kill(2) has no memory-safety preconditions; `pid` was just checked to be a
-        // switch process, and a positive pid never addresses a process group.
-        unsafe {
-            libc::kill(pid, signal);
-        }
-    }
 }
 
 /// The log written since `from` (at most the last 2 KiB), for error messages.
