@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::instance::{self, InstanceMeta};
 use crate::network;
 use crate::store::{new_id, read_all, read_json, write_json, Store};
+use crate::switch::rules::Cidr;
 use crate::Settings;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,7 +79,9 @@ pub fn rules_from_config(config: &Value) -> Result<Vec<Rule>, String> {
                 return Err("a rule from \"host\" needs the guest port to publish (port)".into());
             }
         } else {
-            network::parse_cidr(&rule.from)
+            // The switch enforces these; its parser is the judge of a valid CIDR.
+            rule.from
+                .parse::<Cidr>()
                 .map_err(|e| format!("from = \"{}\": {e}", rule.from))?;
             if matches!(rule.protocol.as_str(), "tcp" | "udp") && rule.port.is_none() {
                 return Err(format!("a {} rule needs a port", rule.protocol));

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::firewall;
 use crate::instance::InstanceMeta;
 use crate::store::{new_id, read_all, read_json, write_json, Store};
+use crate::switch::rules::Cidr;
 use crate::Settings;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,40 +21,11 @@ pub struct NetworkMeta {
     pub cidr: String,
 }
 
-/// "10.10.0.0/24" → (network address, prefix length).
-pub fn parse_cidr(s: &str) -> Result<(Ipv4Addr, u8), String> {
-    let (addr, len) = s
-        .split_once('/')
-        .ok_or_else(|| format!("\"{s}\" is not a CIDR like 10.10.0.0/24"))?;
-    let addr: Ipv4Addr = addr
-        .parse()
-        .map_err(|_| format!("\"{addr}\" is not an IPv4 address"))?;
-    let len: u8 = len
-        .parse()
-        .ok()
-        .filter(|l| *l <= 32)
-        .ok_or_else(|| format!("\"/{len}\" is not a prefix length (0–32)"))?;
-    Ok((addr, len))
-}
-
-fn mask(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(len))
-    }
-}
-
-/// Checks a network's cidr: a private segment for VMs needs room for at least two.
+/// Checks a network's cidr (a network address, no host bits); a private segment for VMs
+/// needs room for at least two.
 pub fn check_cidr(s: &str) -> Result<(), String> {
-    let (addr, len) = parse_cidr(s)?;
-    if u32::from(addr) & !mask(len) != 0 {
-        let net = Ipv4Addr::from(u32::from(addr) & mask(len));
-        return Err(format!(
-            "\"{s}\" has host bits set; the network is {net}/{len}"
-        ));
-    }
-    if len > 29 {
+    let cidr: Cidr = s.parse()?;
+    if cidr.prefix_len > 29 {
         return Err(format!("\"{s}\" is too small for VMs; use /29 or larger"));
     }
     Ok(())
@@ -66,7 +38,7 @@ fn meta(store: &Store, id: &str) -> Result<NetworkMeta, String> {
 }
 
 pub fn prefix_of(store: &Store, id: &str) -> Result<u8, String> {
-    Ok(parse_cidr(&meta(store, id)?.cidr)?.1)
+    Ok(meta(store, id)?.cidr.parse::<Cidr>()?.prefix_len)
 }
 
 /// An address on network `net` for instance `who`: `requested` if given (it must be in
@@ -79,7 +51,7 @@ pub fn allocate(
     who: &str,
 ) -> Result<String, String> {
     let m = meta(store, net)?;
-    let (base, len) = parse_cidr(&m.cidr)?;
+    let cidr: Cidr = m.cidr.parse()?;
     let taken: Vec<String> = read_all::<InstanceMeta>(&store.instances(), true)?
         .into_iter()
         .filter(|i| i.id != who)
@@ -90,14 +62,14 @@ pub fn allocate(
                 .map(|(_, ip)| ip)
         })
         .collect();
-    let first = u32::from(base) & mask(len);
-    let last = first | !mask(len);
+    let first = u32::from(cidr.network);
+    let last = u32::from(cidr.broadcast());
     if let Some(ip) = requested {
         let a: Ipv4Addr = ip
             .parse()
             .map_err(|_| format!("ip \"{ip}\" is not an IPv4 address"))?;
         let n = u32::from(a);
-        if n & mask(len) != first || n == first || n == last {
+        if !cidr.contains(a) || n == first || n == last {
             return Err(format!("ip {ip} is not a host address of {}", m.cidr));
         }
         if taken.iter().any(|t| t == ip) {

@@ -79,6 +79,11 @@ impl Cidr {
         let mask = Self::mask(self.prefix_len);
         u32::from(addr) & mask == u32::from(self.network)
     }
+
+    /// The last address of the range (the broadcast address).
+    pub fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.network) | !Self::mask(self.prefix_len))
+    }
 }
 
 impl FromStr for Cidr {
