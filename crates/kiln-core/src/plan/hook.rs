@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::values::{changed_attributes, digest, from_state, get_at, set_at};
 use super::{Action, PlanMode, Reason, ResourceChange};
 use crate::addr::{InstanceAddr, Target};
-use crate::config::evaluate::{InstanceEval, ResourceHook};
+use crate::config::evaluate::{unset_computed_as_null, InstanceEval, ResourceHook};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::graph::provider_of;
 use crate::lang::{Kind, Value};
@@ -287,15 +287,8 @@ pub fn settable_part(config: &Value, schema: &ResourceSchema) -> Value {
 
 /// Configuration as providers see it: attributes the configuration does not set are
 /// null, not unknown.
-pub fn clean_config(mut config: Value, inst: &InstanceEval<'_>) -> Value {
-    if let Kind::Object(m) = &mut config.kind {
-        for (name, a) in &inst.schema.body.attributes {
-            if a.computed && inst.resource.body.attr(name).is_none() {
-                m.insert(name.clone(), Value::null());
-            }
-        }
-    }
-    config
+pub fn clean_config(config: Value, inst: &InstanceEval<'_>) -> Value {
+    unset_computed_as_null(config, &inst.schema.body, &inst.resource.body)
 }
 
 /// The engine's proposal: configuration, with attributes it leaves to the provider taken

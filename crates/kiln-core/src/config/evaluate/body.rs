@@ -333,11 +333,12 @@ fn eval_dynamic(
     }
 }
 
-/// In a nested block, an optional-and-computed argument left unset is null in the
-/// configuration: the provider fills it in. (At the top level it stays unknown until the
-/// plan hook takes the provider's planned value; nested blocks have no such step, and an
-/// unknown there would make the configuration look unfinished during apply.)
-fn unset_computed_as_null(mut value: Value, schema: &Schema, body: &Body) -> Value {
+/// A computed argument that `body` leaves unset is null in the configuration: the
+/// provider fills it in. Nested blocks get this as they are evaluated (an unknown there
+/// would make the configuration look unfinished during apply); at the top level it stays
+/// unknown, which references see, until the plan hook hands the provider its
+/// configuration (`plan::clean_config`).
+pub fn unset_computed_as_null(mut value: Value, schema: &Schema, body: &Body) -> Value {
     if let crate::lang::Kind::Object(m) = &mut value.kind {
         for (name, attr) in &schema.attributes {
             if attr.computed && body.attr(name).is_none() {

@@ -17,7 +17,7 @@ mod variables;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-pub use body::eval_body;
+pub use body::{eval_body, unset_computed_as_null};
 pub use hook::{InstanceEval, ResourceHook};
 pub use module::{module_nodes, Evaluator};
 pub use refs::{same_key_targets, NodeKey};

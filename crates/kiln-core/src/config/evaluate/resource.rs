@@ -18,7 +18,7 @@ use crate::config::model::{Mode, Module, Resource};
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::lang::ast::ExprKind;
 use crate::lang::scope::ChildScope;
-use crate::lang::{EvalCtx, Functions, Scope, Type, Value};
+use crate::lang::{EvalCtx, Functions, Kind, Scope, Type, Value};
 use crate::provider::DataReader;
 use crate::schema::{ResourceKind, ResourceSchema, Schemas};
 
@@ -285,23 +285,23 @@ struct ImageBlocks {
 }
 
 impl ImageBlocks {
-    fn insert_into(self, value: Value) -> Value {
-        let sensitive = value.sensitive;
-        let Some(attrs) = value.as_map() else {
-            return value;
-        };
-        let mut attrs = attrs.clone();
-        attrs.insert("communicator".into(), self.communicator);
-        attrs.insert("provisioners".into(), Value::tuple(self.provisioners));
-        Value::object(attrs).with_sensitive(sensitive)
+    fn insert_into(self, mut value: Value) -> Value {
+        if let Kind::Object(attrs) | Kind::Map(attrs) = &mut value.kind {
+            attrs.insert("communicator".into(), self.communicator);
+            attrs.insert("provisioners".into(), Value::tuple(self.provisioners));
+        }
+        value
     }
 }
 
 /// `value` with `type` added: which kind of block it was.
-fn typed_block(kind: &str, value: Value) -> Value {
-    let mut attrs = value.as_map().cloned().unwrap_or_default();
-    attrs.insert("type".into(), Value::string(kind.to_string()));
-    Value::object(attrs)
+fn typed_block(kind: &str, mut value: Value) -> Value {
+    if let Kind::Object(attrs) | Kind::Map(attrs) = &mut value.kind {
+        attrs.insert("type".into(), Value::string(kind.to_string()));
+        value
+    } else {
+        Value::object_from([("type", Value::string(kind.to_string()))])
+    }
 }
 
 /// Checks an image's build blocks (or their absence elsewhere) and evaluates them; `None`
