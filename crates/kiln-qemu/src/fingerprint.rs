@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use kiln_builtin::object::{attr, str_attr};
 use kiln_core::lang::Value;
 
-use crate::source::{is_image_id, is_url, local_path};
+use crate::source::{is_image_id, is_url};
 
 /// The attributes that are outputs of a build, not inputs to it.
 const OUTPUTS: [&str; 6] = ["id", "path", "size", "fingerprint", "build_log", "labels"];
@@ -75,12 +75,12 @@ pub fn of(config: &Value, base_dir: &Path) -> Result<String, String> {
     h.update(inputs.to_string().as_bytes());
     if let Some(src) = str_attr(config, "source") {
         if !is_image_id(src) && !is_url(src) {
-            add_file(&mut h, "source", &local_path(base_dir, src))?;
+            add_file(&mut h, "source", &base_dir.join(src))?;
         }
     }
     for k in ["kernel", "initrd"] {
         if let Some(p) = str_attr(config, k) {
-            add_file(&mut h, k, &local_path(base_dir, p))?;
+            add_file(&mut h, k, &base_dir.join(p))?;
         }
     }
     for p in attr(config, "provisioners")
@@ -99,7 +99,7 @@ pub fn of(config: &Value, base_dir: &Path) -> Result<String, String> {
             }
         }
         for f in files {
-            add_file(&mut h, &f, &local_path(base_dir, &f))?;
+            add_file(&mut h, &f, &base_dir.join(&f))?;
         }
     }
     Ok(h.finalize().to_hex()[..32].to_string())

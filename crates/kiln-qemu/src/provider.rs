@@ -74,7 +74,7 @@ impl Provider for QemuProvider {
             let mut diags = Diagnostics::new();
             let (qemu, found) = match str_attr(&req.config, "qemu_binary") {
                 Some(p) => {
-                    let p = source::local_path(&req.root_dir, p);
+                    let p = req.root_dir.join(p);
                     let found = p.is_file();
                     (p, found)
                 }
@@ -97,7 +97,7 @@ impl Provider for QemuProvider {
                 },
             };
             let store = match str_attr(&req.config, "store_dir") {
-                Some(d) => source::local_path(&req.root_dir, d),
+                Some(d) => req.root_dir.join(d),
                 None => req.root_dir.join(".kiln"),
             };
             // Daemonized QEMU changes to `/`: every path it is given must be absolute.

@@ -13,8 +13,6 @@ use kiln_builtin::object::{attr, str_attr};
 use kiln_core::lang::Value;
 use kiln_ssh::{quote, ExitStatus, Session, Stream};
 
-use crate::source::local_path;
-
 /// What provisioners see of the build machine.
 pub struct BuildInfo {
     pub host: String,
@@ -205,7 +203,7 @@ fn shell_scripts(p: &Value, base_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, S
     files
         .into_iter()
         .map(|f| {
-            let path = local_path(base_dir, &f);
+            let path = base_dir.join(&f);
             std::fs::read(&path)
                 .map(|b| (f.clone(), b))
                 .map_err(|e| format!("cannot read the script {}: {e}", path.display()))
@@ -270,7 +268,7 @@ async fn file(session: &Session, p: &Value, base_dir: &Path, log: &mut Log) -> R
             .download(src)
             .await
             .map_err(|e| format!("downloading {src}: {e}"))?;
-        let local = local_path(base_dir, dest);
+        let local = base_dir.join(dest);
         log.note(&format!("download {src} -> {}", local.display()));
         return std::fs::write(&local, bytes)
             .map_err(|e| format!("cannot write {}: {e}", local.display()));
@@ -283,7 +281,7 @@ async fn file(session: &Session, p: &Value, base_dir: &Path, log: &mut Log) -> R
             .map_err(|e| format!("uploading to {dest}: {e}"));
     }
     let src = str_attr(p, "source").ok_or("a file provisioner needs source or content")?;
-    let local = local_path(base_dir, src);
+    let local = base_dir.join(src);
     for (from, to, mode) in tree(&local, dest)? {
         let bytes =
             std::fs::read(&from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
@@ -348,10 +346,10 @@ async fn shell_local(
         scripts.insert(0, s.to_string());
     }
     for s in scripts {
-        commands.push(quote(&local_path(base_dir, &s).to_string_lossy()));
+        commands.push(quote(&base_dir.join(&s).to_string_lossy()));
     }
     let dir = str_attr(p, "working_dir")
-        .map(|d| local_path(base_dir, d))
+        .map(|d| base_dir.join(d))
         .unwrap_or_else(|| base_dir.to_path_buf());
     for command in commands {
         let out = tokio::process::Command::new("/bin/sh")

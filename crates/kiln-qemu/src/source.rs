@@ -1,5 +1,8 @@
 //! An image's source: another `qemu_image` of the store, or a qcow2 file (or URL) that is
 //! imported into the store under its content digest, with the kernel and initrd it boots.
+//!
+//! Paths from the configuration resolve against the working directory with
+//! `base_dir.join(path)`, as `local_file` does: joining an absolute path yields it as is.
 
 use std::path::{Path, PathBuf};
 
@@ -53,16 +56,6 @@ pub fn image_meta(store: &Store, id: &str) -> Result<ImageMeta, String> {
             "There is no image \"{id}\" in the image store {}. Refer to a qemu_image resource's id (qemu_image.NAME.id), and build it first.",
             store.images().display()
         )),
-    }
-}
-
-/// A path from the configuration, relative to the working directory.
-pub fn local_path(base_dir: &Path, p: &str) -> PathBuf {
-    let path = Path::new(p);
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base_dir.join(path)
     }
 }
 
@@ -170,7 +163,7 @@ pub fn resolve(
     kernel_args: Option<&str>,
 ) -> Result<Resolved, String> {
     let boot = |name: Option<&str>, ext: &str| -> Result<Option<String>, String> {
-        name.map(|k| import(store, &local_path(base_dir, k), ext))
+        name.map(|k| import(store, &base_dir.join(k), ext))
             .transpose()
     };
     if is_image_id(source) {
@@ -186,7 +179,7 @@ pub fn resolve(
     let file = if is_url(source) {
         download(store, source, checksum)?
     } else {
-        let f = local_path(base_dir, source);
+        let f = base_dir.join(source);
         if let Some(c) = checksum {
             verify_checksum(&f, c)?;
         }
