@@ -56,34 +56,40 @@ fn base_var() -> String {
     format!("base_dir={}", base_dir().display())
 }
 
-/// Pids of QEMU processes whose command line mentions `dir` (zombies excluded).
-fn qemu_pids(dir: &Path) -> Vec<u32> {
+/// Whether `pid` has exited: no `/proc` entry, or a zombie not yet reaped.
+fn exited(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}
+
+fn alive(pid: u32) -> bool {
+    !exited(pid)
+}
+
+/// Live processes whose command line mentions `dir` and one of `programs`.
+fn processes_of(dir: &Path, programs: &[&str]) -> Vec<u32> {
     let needle = dir.display().to_string();
     let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
         let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd);
-        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = stat
-            .rsplit_once(')')
-            .is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-        if !zombie && cmd.contains("qemu-system") && cmd.contains(&needle) {
+        if cmd.contains(&needle) && programs.iter().any(|p| cmd.contains(p)) && alive(pid) {
             pids.push(pid);
         }
     }
     pids
 }
 
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit_once(')')
-                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
+/// The QEMU processes of the configuration in `dir`.
+fn qemu_pids(dir: &Path) -> Vec<u32> {
+    processes_of(dir, &["qemu-system"])
 }
 
 fn http_get(port: u16) -> String {
@@ -135,19 +141,10 @@ struct Cleanup(PathBuf);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let needle = self.0.display().to_string();
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmd = String::from_utf8_lossy(&cmd);
-            if cmd.contains(&needle) && (cmd.contains("qemu-system") || cmd.contains("qemu-switch"))
-            {
-                let _ = std::process::Command::new("kill")
-                    .arg(pid.to_string())
-                    .status();
-            }
+        for pid in processes_of(&self.0, &["qemu-system", "qemu-switch"]) {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
         }
     }
 }
