@@ -116,7 +116,10 @@ impl Rig {
             ws,
             planned,
             log,
-            &ApplyOptions { parallelism },
+            &ApplyOptions {
+                parallelism,
+                ..Default::default()
+            },
             rx,
         );
         if !outcome.failed.is_empty() || outcome.diagnostics.has_errors() {

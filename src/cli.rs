@@ -199,6 +199,25 @@ pub struct ApplyArgs {
     /// Operations in flight at once.
     #[arg(long, default_value_t = 64)]
     pub parallelism: usize,
+    /// What a failed image build does: remove its build machine (cleanup), or keep it
+    /// for debugging and print how to reach it (abort; the next run removes it).
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Cleanup)]
+    pub on_error: OnErrorArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnErrorArg {
+    Cleanup,
+    Abort,
+}
+
+impl From<OnErrorArg> for kiln_core::run::OnError {
+    fn from(a: OnErrorArg) -> Self {
+        match a {
+            OnErrorArg::Cleanup => kiln_core::run::OnError::Cleanup,
+            OnErrorArg::Abort => kiln_core::run::OnError::Abort,
+        }
+    }
 }
 
 #[derive(Args)]

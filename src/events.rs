@@ -83,6 +83,20 @@ pub fn message(e: &Event, color: bool) -> Option<String> {
             format!("{}: Skipped, because {because}", bold(color, &addr.to_string()))
         }
         Event::Interrupted => "\nInterrupt received.\nPlease wait for Kiln to exit or data loss may occur.\nGracefully shutting down...\n".to_string(),
+        Event::Output { addr, line } => format!("{}: {line}", bold(color, &addr.to_string())),
+        Event::BuildLog { .. } => return None,
+        Event::CleanupStart { owner, description } => format!(
+            "{}: Removing {description}, left by an interrupted build...",
+            bold(color, owner)
+        ),
+        Event::CleanupDone { owner, description, elapsed } => format!(
+            "{}: Removed {description} after {}",
+            bold(color, owner),
+            secs(*elapsed)
+        ),
+        Event::CleanupFailed { owner, description, .. } => {
+            format!("{}: Removing {description} failed", bold(color, owner))
+        }
     })
 }
 
@@ -200,6 +214,39 @@ impl EventSink for JsonEvents {
                 serde_json::json!({"resource": {"addr": addr.to_string()}, "action": action_name(*action), "because": because}),
             ),
             Event::Interrupted => ("interrupted", "warn", serde_json::Value::Null),
+            Event::Output { addr, line } => (
+                "build_output",
+                "info",
+                serde_json::json!({"resource": {"addr": addr.to_string()}, "line": line}),
+            ),
+            Event::BuildLog { addr, path } => (
+                "build_log",
+                "info",
+                serde_json::json!({"resource": {"addr": addr.to_string()}, "path": path}),
+            ),
+            Event::CleanupStart { owner, description } => (
+                "cleanup_start",
+                "info",
+                serde_json::json!({"owner": owner, "description": description}),
+            ),
+            Event::CleanupDone {
+                owner,
+                description,
+                elapsed,
+            } => (
+                "cleanup_complete",
+                "info",
+                serde_json::json!({"owner": owner, "description": description, "elapsed_seconds": elapsed.as_secs_f64()}),
+            ),
+            Event::CleanupFailed {
+                owner,
+                description,
+                diagnostic,
+            } => (
+                "cleanup_errored",
+                "error",
+                serde_json::json!({"owner": owner, "description": description, "error": format!("{}: {}", diagnostic.summary, diagnostic.detail)}),
+            ),
         };
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", json_line(kind, msg.trim(), level, hook));

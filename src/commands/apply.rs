@@ -91,6 +91,7 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
         log,
         &ApplyOptions {
             parallelism: args.parallelism,
+            on_error: args.on_error.into(),
         },
         cancel,
     );
@@ -111,6 +112,12 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
 }
 
 fn print_summary(outcome: &kiln_core::apply::Outcome, mode: PlanMode, failed: bool) {
+    if !outcome.build_logs.is_empty() {
+        println!("\nBuild logs:");
+        for (addr, path) in &outcome.build_logs {
+            println!("  {addr}: {}", path.display());
+        }
+    }
     if failed {
         println!(
             "\nApply incomplete: {} succeeded, {} failed, {} not started{}.",

@@ -52,7 +52,7 @@ pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut out = String::new();
-    let nothing = changes.is_empty() && outputs.is_empty();
+    let nothing = changes.is_empty() && outputs.is_empty() && plan.leftovers.is_empty();
     let drift: Vec<&ResourceChange> = plan
         .drift
         .iter()
@@ -67,6 +67,9 @@ pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
     if nothing {
         no_changes(&mut out, plan.mode, style);
         return strip_first_newline(out);
+    }
+    if !plan.leftovers.is_empty() {
+        leftovers_section(&mut out, plan, style);
     }
     if !changes.is_empty() {
         legend(&mut out, &changes, style);
@@ -113,6 +116,23 @@ fn drift_section(out: &mut String, drift: &[&ResourceChange], schemas: &Schemas,
         out.push('\n');
     }
     out.push_str("\n\nUnless you have made equivalent changes to your configuration, or ignored the relevant attributes using ignore_changes, the following plan may include actions to undo or respond to these changes.\n");
+}
+
+/// Temporary resources of builds that died: the apply removes them before anything else.
+fn leftovers_section(out: &mut String, plan: &Plan, style: Style) {
+    out.push_str(&format!(
+        "\n{}\n",
+        style.bold("Kiln will first remove what interrupted builds left behind:")
+    ));
+    for l in &plan.leftovers {
+        let t = &l.temporary;
+        out.push_str(&format!(
+            "  {} {}: leftover from an interrupted build of {}: will be deleted\n",
+            style.red("-"),
+            t.description,
+            style.bold(&t.owner)
+        ));
+    }
 }
 
 fn no_changes(out: &mut String, mode: PlanMode, style: Style) {
@@ -242,10 +262,35 @@ fn comment(c: &ResourceChange, cause: Cause, style: Style) -> String {
     if let Some(note) = note(c).filter(|_| cause == Cause::Planned) {
         out.push_str(&format!("\n  # ({note})"));
     }
+    if cause == Cause::Planned {
+        out.push_str(&causes_text(c, style));
+    }
     if c.action == Action::Delete && !c.deposed.is_empty() {
         out.push_str("\n  # (left over from a partially-failed replacement of this instance)");
     }
     out.push('\n');
+    out
+}
+
+/// The provider's and engine's reasons for a change, one `#   because …` line each, a
+/// changed file's diff under its line.
+fn causes_text(c: &ResourceChange, style: Style) -> String {
+    let mut out = String::new();
+    for (i, cause) in c.causes.iter().enumerate() {
+        let word = if i == 0 { "because" } else { "and" };
+        out.push_str(&format!("\n  #   {word} {}", cause.summary));
+        let Some(diff) = &cause.diff else { continue };
+        out.push(':');
+        for line in diff.lines() {
+            let shown = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => style.green(line),
+                Some('-') if !line.starts_with("---") => style.red(line),
+                Some('@') => style.cyan(line),
+                _ => line.to_string(),
+            };
+            out.push_str(&format!("\n  #       {shown}"));
+        }
+    }
     out
 }
 

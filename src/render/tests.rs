@@ -160,6 +160,7 @@ fn change(
         before,
         after,
         replace_paths: Vec::new(),
+        causes: Vec::new(),
         dependencies: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
     }
@@ -171,6 +172,7 @@ fn plan(changes: Vec<ResourceChange>) -> Plan {
         drift: Vec::new(),
         changes,
         outputs: Vec::new(),
+        leftovers: Vec::new(),
         prior_state: State::new("test-lineage".into()),
         diagnostics: Diagnostics::new(),
     }

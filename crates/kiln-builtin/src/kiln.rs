@@ -96,6 +96,7 @@ impl Provider for KilnProvider {
             planned = set_attr(planned, "id", Value::unknown(Type::String));
         }
         PlanResponse {
+            causes: Vec::new(),
             planned,
             requires_replace: Vec::new(),
             diagnostics,
@@ -157,6 +158,7 @@ fn stored(req: ApplyRequest, keep_id: Option<Value>) -> ApplyResponse {
     let diagnostics = check_type(&req.type_name);
     if diagnostics.has_errors() {
         return ApplyResponse {
+            private: None,
             new_state: req.prior,
             diagnostics,
         };
@@ -166,6 +168,7 @@ fn stored(req: ApplyRequest, keep_id: Option<Value>) -> ApplyResponse {
         .unwrap_or(Value::null());
     if !input.is_wholly_known() || is_unknown(&req.planned, "triggers_replace") {
         return ApplyResponse {
+            private: None,
             new_state: req.prior,
             diagnostics: engine_bug(
                 "Unknown planned values",
@@ -185,6 +188,7 @@ fn stored(req: ApplyRequest, keep_id: Option<Value>) -> ApplyResponse {
         .unwrap_or_else(|| Value::string(uuid::Uuid::new_v4().to_string()));
     let state = set_attr(req.planned, "output", input);
     ApplyResponse {
+        private: None,
         new_state: Some(set_attr(state, "id", id)),
         diagnostics: Diagnostics::new(),
     }

@@ -99,6 +99,7 @@ impl Provider for LocalProvider {
         match local_file::file_type(&req.type_name) {
             Some(t) => local_file::plan(t, req),
             None => PlanResponse {
+                causes: Vec::new(),
                 diagnostics: unknown_type("local", &req.type_name),
                 planned: req.proposed,
                 requires_replace: Vec::new(),
@@ -111,6 +112,7 @@ impl Provider for LocalProvider {
             match local_file::file_type(&req.type_name) {
                 Some(t) => local_file::apply(t, req).await,
                 None => ApplyResponse {
+                    private: None,
                     new_state: None,
                     diagnostics: unknown_type("local", &req.type_name),
                 },
@@ -125,6 +127,7 @@ impl Provider for LocalProvider {
             match local_file::file_type(&req.type_name) {
                 Some(t) => local_file::apply(t, req).await,
                 None => ApplyResponse {
+                    private: None,
                     diagnostics: unknown_type("local", &req.type_name),
                     new_state: req.prior,
                 },

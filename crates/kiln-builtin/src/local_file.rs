@@ -222,6 +222,7 @@ pub fn plan(t: FileType, req: PlanRequest) -> PlanResponse {
         _ => planned = unknown_digests(planned),
     }
     PlanResponse {
+        causes: Vec::new(),
         planned,
         requires_replace,
         diagnostics,
@@ -284,6 +285,7 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
     let planned = req.planned;
     let prior = req.prior;
     let failed = |diagnostics: Diagnostics| ApplyResponse {
+        private: None,
         new_state: prior.clone(),
         diagnostics,
     };
@@ -371,6 +373,7 @@ pub async fn apply(t: FileType, req: ApplyRequest) -> ApplyResponse {
         ));
     }
     ApplyResponse {
+        private: None,
         new_state: Some(new_state),
         diagnostics,
     }

@@ -332,6 +332,7 @@ impl Provider for TestProvider {
         let mut diagnostics = Diagnostics::new();
         if req.type_name != "test_object" {
             return PlanResponse {
+                causes: Vec::new(),
                 diagnostics: unknown_type("test", &req.type_name),
                 planned: req.proposed,
                 requires_replace: Vec::new(),
@@ -370,6 +371,7 @@ impl Provider for TestProvider {
             planned = set_attr(planned, "computed_value", Value::unknown(Type::String));
         }
         PlanResponse {
+            causes: Vec::new(),
             planned,
             requires_replace: Vec::new(),
             diagnostics,
@@ -384,6 +386,7 @@ impl Provider for TestProvider {
             diagnostics.extend(check_known(&req));
             if diagnostics.has_errors() {
                 return ApplyResponse {
+                    private: None,
                     new_state: None,
                     diagnostics,
                 };
@@ -391,6 +394,7 @@ impl Provider for TestProvider {
             let fail = fail_of(&req.planned).map(str::to_string);
             if fail.as_deref() == Some("create") {
                 return ApplyResponse {
+                    private: None,
                     new_state: None,
                     diagnostics: planned_failure("create", &req.cx),
                 };
@@ -402,6 +406,7 @@ impl Provider for TestProvider {
                 diagnostics.extend(planned_failure("create_partial", &req.cx));
             }
             ApplyResponse {
+                private: None,
                 new_state: Some(obj),
                 diagnostics,
             }
@@ -425,18 +430,21 @@ impl Provider for TestProvider {
                     format!("{} was updated without a prior object id.", req.cx.addr),
                 ));
                 return ApplyResponse {
+                    private: None,
                     new_state: req.prior,
                     diagnostics,
                 };
             };
             if fail_of(&req.planned) == Some("update") {
                 return ApplyResponse {
+                    private: None,
                     new_state: req.prior,
                     diagnostics: planned_failure("update", &req.cx),
                 };
             }
             if lock(&self.shared.world).get(&id).is_none() {
                 return ApplyResponse {
+                    private: None,
                     new_state: None,
                     diagnostics: Diagnostic::error(
                         "Object not found",
@@ -449,6 +457,7 @@ impl Provider for TestProvider {
             let obj = self.realize(&req.cx, req.planned, Some(&id));
             lock(&self.shared.world).insert(id, obj.clone());
             ApplyResponse {
+                private: None,
                 new_state: Some(obj),
                 diagnostics,
             }

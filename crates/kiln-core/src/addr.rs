@@ -114,6 +114,18 @@ pub struct InstanceAddr {
     pub key: InstanceKey,
 }
 
+impl InstanceAddr {
+    /// Parses an instance address as written in state and journals; a resource address
+    /// names its unkeyed instance.
+    pub fn parse(text: &str) -> Result<InstanceAddr, String> {
+        match Target::parse(text)? {
+            Target::Instance(i) => Ok(i),
+            Target::Resource(r) => Ok(r.instance(InstanceKey::None)),
+            Target::Module(_) => Err(format!("\"{text}\" is a module, not a resource instance")),
+        }
+    }
+}
+
 impl fmt::Display for InstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.resource, self.key)

@@ -51,6 +51,25 @@ pub enum Event {
     },
     /// Ctrl-C received: nothing new starts.
     Interrupted,
+    /// A line of a running call's output (an image build's provisioners).
+    Output { addr: InstanceAddr, line: String },
+    /// The file that keeps a call's whole output.
+    BuildLog {
+        addr: InstanceAddr,
+        path: std::path::PathBuf,
+    },
+    /// A temporary resource an interrupted run left is being removed.
+    CleanupStart { owner: String, description: String },
+    CleanupDone {
+        owner: String,
+        description: String,
+        elapsed: Duration,
+    },
+    CleanupFailed {
+        owner: String,
+        description: String,
+        diagnostic: Diagnostic,
+    },
 }
 
 pub trait EventSink: Send + Sync {

@@ -11,6 +11,7 @@
 //! | [`config`] | loading a directory of `*.hcl` files into a module tree, evaluating and validating it |
 //! | [`addr`] | addresses of modules, resources and instances; parsing what users type |
 //! | [`provider`] | the provider trait: requests and responses |
+//! | [`run`] | what a create or update may use while it runs: output, Ctrl-C, temporary resources |
 //! | [`state`] | the state model, backends, the write-ahead journal and the lock |
 //! | [`plan`] | refresh, diff and the actions of a plan |
 //! | [`event`] | what the engine reports while it works |
@@ -28,6 +29,7 @@ pub mod lang;
 pub mod plan;
 pub mod provider;
 pub mod provider_set;
+pub mod run;
 pub mod schema;
 pub mod source;
 pub mod state;

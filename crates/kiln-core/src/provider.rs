@@ -118,6 +118,27 @@ pub struct PlanRequest {
     /// The engine's proposal: the configuration with computed attributes taken from
     /// `prior` where the configuration leaves them unset, unknown when there is no prior.
     pub proposed: Value,
+    /// What the provider kept about the object last time ([`ApplyResponse::private`]).
+    pub prior_private: Option<serde_json::Value>,
+}
+
+/// One reason for a planned change, in the provider's words: "file app/install.sh
+/// modified", with a unified diff when the previous content is known. Images say why they
+/// are rebuilt this way.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cause {
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+impl Cause {
+    pub fn new(summary: impl Into<String>) -> Cause {
+        Cause {
+            summary: summary.into(),
+            diff: None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -128,6 +149,8 @@ pub struct PlanResponse {
     /// Attributes whose change cannot be made in place, beyond those the schema marks
     /// force-new.
     pub requires_replace: Vec<AttrPath>,
+    /// Why the object changes, beyond the attribute diff (empty when that says it all).
+    pub causes: Vec<Cause>,
     pub diagnostics: Diagnostics,
 }
 
@@ -140,6 +163,8 @@ pub struct ApplyRequest {
     /// The planned value, re-evaluated with everything the plan did not know yet.
     pub planned: Value,
     pub config: Value,
+    pub prior_private: Option<serde_json::Value>,
+    pub run: crate::run::RunContext,
 }
 
 #[derive(Debug, Default)]
@@ -148,6 +173,10 @@ pub struct ApplyResponse {
     /// created, the partial object, so the engine records it (tainted) and never orphans
     /// it; `None` when nothing exists.
     pub new_state: Option<Value>,
+    /// The provider's own record of the object, kept in state beside it and handed back
+    /// in the next [`PlanRequest::prior_private`] (an image keeps the digest of each of
+    /// its build inputs there). `None` keeps what was there.
+    pub private: Option<serde_json::Value>,
     pub diagnostics: Diagnostics,
 }
 
@@ -156,6 +185,16 @@ pub struct DeleteRequest {
     pub type_name: String,
     pub cx: CallContext,
     pub prior: Value,
+}
+
+/// A temporary resource a run that died left behind (see [`crate::run::Temporary`]).
+#[derive(Debug, Clone)]
+pub struct DeleteTemporaryRequest {
+    /// The object whose build made it.
+    pub owner: InstanceAddr,
+    pub base_dir: PathBuf,
+    pub kind: String,
+    pub data: serde_json::Value,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +248,7 @@ pub trait Provider: Send + Sync {
         PlanResponse {
             planned: req.proposed,
             requires_replace: Vec::new(),
+            causes: Vec::new(),
             diagnostics: Diagnostics::new(),
         }
     }
@@ -218,6 +258,20 @@ pub trait Provider: Send + Sync {
     fn update(&self, req: ApplyRequest) -> BoxFuture<'_, ApplyResponse>;
 
     fn delete(&self, req: DeleteRequest) -> BoxFuture<'_, Diagnostics>;
+
+    /// Removes a temporary resource that an interrupted run left; succeeds when it is
+    /// already gone.
+    fn delete_temporary(&self, req: DeleteTemporaryRequest) -> BoxFuture<'_, Diagnostics> {
+        let summary = format!("Cannot remove {} left by {}", req.kind, req.owner);
+        Box::pin(async move {
+            let mut d = Diagnostics::new();
+            d.push(crate::diag::Diagnostic::error(
+                summary,
+                "This provider does not make temporary resources, so it cannot remove one.",
+            ));
+            d
+        })
+    }
 
     fn import(&self, req: ImportRequest) -> BoxFuture<'_, ImportResponse> {
         let summary = format!("{} cannot be imported", req.type_name);

@@ -232,6 +232,7 @@ impl Provider for QemuProvider {
             _ => {}
         }
         PlanResponse {
+            causes: Vec::new(),
             planned,
             requires_replace,
             diagnostics: diags,
@@ -288,6 +289,7 @@ impl Provider for QemuProvider {
             };
             match r {
                 Ok(v) => ApplyResponse {
+                    private: None,
                     new_state: Some(v),
                     diagnostics: Diagnostics::new(),
                 },
@@ -316,6 +318,7 @@ impl Provider for QemuProvider {
                 }
             }
             ApplyResponse {
+                private: None,
                 new_state: Some(req.planned),
                 diagnostics: Diagnostics::new(),
             }
@@ -346,6 +349,7 @@ impl Provider for QemuProvider {
 
 fn failure(diagnostics: Diagnostics) -> ApplyResponse {
     ApplyResponse {
+        private: None,
         new_state: None,
         diagnostics,
     }

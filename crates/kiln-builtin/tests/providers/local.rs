@@ -343,6 +343,8 @@ async fn an_unknown_planned_value_at_apply_is_refused() {
             prior: None,
             planned,
             config: cfg,
+            prior_private: None,
+            run: kiln_core::run::RunContext::detached().0,
         })
         .await;
     assert!(resp.new_state.is_none() && resp.diagnostics.has_errors());
@@ -433,6 +435,8 @@ async fn a_failed_write_reports_what_still_exists() {
         prior: Some(old.clone()),
         planned,
         config: cfg,
+        prior_private: None,
+        run: kiln_core::run::RunContext::detached().0,
     };
     let updated = p.update(req.clone()).await;
     assert!(updated.diagnostics.has_errors());

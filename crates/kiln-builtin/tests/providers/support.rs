@@ -129,6 +129,7 @@ pub fn plan(
         prior: prior.cloned(),
         config: config.clone(),
         proposed: propose(p, type_name, config, prior),
+        prior_private: None,
     })
 }
 
@@ -152,6 +153,8 @@ pub async fn apply(
         prior: prior.cloned(),
         planned: planned.planned.clone(),
         config: config.clone(),
+        prior_private: None,
+        run: kiln_core::run::RunContext::detached().0,
     };
     let resp = match prior {
         None => p.create(req).await,

@@ -158,6 +158,8 @@ async fn create_raw(
         prior: None,
         planned,
         config: cfg.clone(),
+        prior_private: None,
+        run: kiln_core::run::RunContext::detached().0,
     })
     .await
 }
@@ -188,6 +190,8 @@ async fn failures_on_request() {
             prior: Some(prior.clone()),
             planned: plan(&p, &c, &cfg, Some(&prior)).planned,
             config: cfg,
+            prior_private: None,
+            run: kiln_core::run::RunContext::detached().0,
         })
         .await;
     assert!(resp.diagnostics.has_errors());

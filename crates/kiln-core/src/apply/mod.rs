@@ -5,6 +5,7 @@
 //! plan time are evaluated again when those values exist ([`reeval`]). A failed operation
 //! stops only what waits for it. Ctrl-C stops new work from starting.
 
+mod leftovers;
 pub mod log;
 mod ops;
 mod reeval;
@@ -23,11 +24,16 @@ use crate::state::State;
 pub struct ApplyOptions {
     /// Operations in flight at once (`--parallelism`, default 64).
     pub parallelism: usize,
+    /// What a failed image build does with its build machine (`--on-error`).
+    pub on_error: crate::run::OnError,
 }
 
 impl Default for ApplyOptions {
     fn default() -> ApplyOptions {
-        ApplyOptions { parallelism: 64 }
+        ApplyOptions {
+            parallelism: 64,
+            on_error: crate::run::OnError::Cleanup,
+        }
     }
 }
 
@@ -41,6 +47,8 @@ pub struct Outcome {
     /// Not started: something they waited for failed, or the run was interrupted.
     pub skipped: Vec<(InstanceAddr, OpKind)>,
     pub interrupted: bool,
+    /// The log file of each build that ran, in the order they were announced.
+    pub build_logs: Vec<(InstanceAddr, std::path::PathBuf)>,
     pub diagnostics: Diagnostics,
     pub added: usize,
     pub changed: usize,

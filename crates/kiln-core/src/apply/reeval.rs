@@ -65,6 +65,7 @@ impl ResourceHook for ApplyHook<'_> {
                     prior: prior.clone(),
                     config: config.clone(),
                     proposed: crate::plan::propose(&config, prior.as_ref(), inst),
+                    prior_private: None,
                 });
                 diags.extend(resp.diagnostics);
                 self.configs

@@ -3,19 +3,24 @@
 //! called, so an object whose create was cut short by a crash is still found by the next
 //! refresh and never orphaned.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, watch};
 
 use super::log::{ChangeLog, LogEntry};
 use super::ops::OpKind;
 use crate::addr::InstanceAddr;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::event::Event;
 use crate::lang::Value;
 use crate::plan::values::{copy_marks, mark_schema_sensitive, to_state};
-use crate::plan::TRIGGERS_KEY;
-use crate::provider::{ApplyRequest, CallContext, DeleteRequest, ReadDataRequest};
+use crate::plan::{PRIVATE_KEY, TRIGGERS_KEY};
+use crate::provider::{ApplyRequest, BoxFuture, CallContext, DeleteRequest, ReadDataRequest};
 use crate::provider_set::Handle;
+use crate::run::{OnError, OutputSink, RunContext, Temporary, TemporaryLedger};
 use crate::schema::ResourceSchema;
+use crate::state::TemporaryState;
 use crate::state::{InstanceState, InstanceStatus};
 
 /// Everything one operation needs, owned, so it can run as its own task.
@@ -37,6 +42,10 @@ pub struct OpInput {
     pub dependencies: Vec<String>,
     pub create_before_destroy: bool,
     pub trigger: Option<String>,
+    /// Where the call's live output and build-log notices go (the walk forwards them).
+    pub events: mpsc::UnboundedSender<Event>,
+    pub cancel: watch::Receiver<bool>,
+    pub on_error: OnError,
 }
 
 pub struct OpOutput {
@@ -130,33 +139,138 @@ pub async fn run(handle: Handle, log: Arc<dyn ChangeLog>, input: OpInput) -> OpO
             if !record(&*log, pending, &mut out).await {
                 return out;
             }
-            let resp = {
-                let _permit = handle.permit().await;
-                handle.provider.create(request(&input, cx, None)).await
-            };
-            finish_write(&input, resp, &*log, &mut out).await;
-        }
-        OpKind::Update => {
+            let ledger = Arc::new(OpLedger::new(&input, log.clone()));
             let resp = {
                 let _permit = handle.permit().await;
                 handle
                     .provider
-                    .update(request(&input, cx, input.prior.clone()))
+                    .create(request(&input, cx, None, ledger.clone()))
                     .await
             };
+            ledger.drain_into(&mut out);
+            finish_write(&input, resp, &*log, &mut out).await;
+        }
+        OpKind::Update => {
+            let ledger = Arc::new(OpLedger::new(&input, log.clone()));
+            let resp = {
+                let _permit = handle.permit().await;
+                handle
+                    .provider
+                    .update(request(&input, cx, input.prior.clone(), ledger.clone()))
+                    .await
+            };
+            ledger.drain_into(&mut out);
             finish_write(&input, resp, &*log, &mut out).await;
         }
     }
     out
 }
 
-fn request(input: &OpInput, cx: CallContext, prior: Option<Value>) -> ApplyRequest {
+fn request(
+    input: &OpInput,
+    cx: CallContext,
+    prior: Option<Value>,
+    ledger: Arc<OpLedger>,
+) -> ApplyRequest {
     ApplyRequest {
         type_name: input.addr.resource.type_name.clone(),
         cx,
         prior,
         planned: input.planned.clone(),
         config: input.config.clone(),
+        // A replacement gets the record of the object it replaces too: an image's
+        // input digests let the new build skip hashing unchanged files.
+        prior_private: input
+            .prior_state
+            .as_ref()
+            .and_then(|p| p.extra.get(PRIVATE_KEY))
+            .cloned(),
+        run: RunContext {
+            output: Arc::new(OpOutputSink {
+                addr: input.addr.clone(),
+                events: input.events.clone(),
+            }),
+            cancel: input.cancel.clone(),
+            temporaries: ledger,
+            on_error: input.on_error,
+        },
+    }
+}
+
+/// Sends a call's output to the walk, which hands it to the event sink.
+struct OpOutputSink {
+    addr: InstanceAddr,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+impl OutputSink for OpOutputSink {
+    fn line(&self, line: &str) {
+        let _ = self.events.send(Event::Output {
+            addr: self.addr.clone(),
+            line: line.to_string(),
+        });
+    }
+
+    fn log_file(&self, path: &Path) {
+        let _ = self.events.send(Event::BuildLog {
+            addr: self.addr.clone(),
+            path: path.to_path_buf(),
+        });
+    }
+}
+
+/// Records an operation's temporary resources in the change log, durably, before the
+/// provider creates them; the entries also go back to the walk with the operation's
+/// other entries, so the state it writes at the end holds what is still left.
+struct OpLedger {
+    owner: String,
+    provider: String,
+    log: Arc<dyn ChangeLog>,
+    entries: Mutex<Vec<LogEntry>>,
+}
+
+impl OpLedger {
+    fn new(input: &OpInput, log: Arc<dyn ChangeLog>) -> OpLedger {
+        OpLedger {
+            owner: input.addr.to_string(),
+            provider: input.provider.clone(),
+            log,
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    async fn write(&self, e: LogEntry) -> Result<(), String> {
+        self.log.record(e.clone()).await?;
+        if let Ok(mut l) = self.entries.lock() {
+            l.push(e);
+        }
+        Ok(())
+    }
+
+    fn drain_into(&self, out: &mut OpOutput) {
+        if let Ok(mut l) = self.entries.lock() {
+            out.entries.append(&mut l);
+        }
+    }
+}
+
+impl TemporaryLedger for OpLedger {
+    fn record(&self, t: Temporary) -> BoxFuture<'_, Result<(), String>> {
+        let e = LogEntry::TemporarySet {
+            id: t.id,
+            temporary: TemporaryState {
+                owner: self.owner.clone(),
+                provider: self.provider.clone(),
+                kind: t.kind,
+                description: t.description,
+                data: t.data,
+            },
+        };
+        Box::pin(self.write(e))
+    }
+
+    fn forget(&self, id: String) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(self.write(LogEntry::TemporaryRemove { id }))
     }
 }
 
@@ -183,6 +297,9 @@ async fn finish_write(
                 .filter(|_| input.kind == OpKind::Update)
                 .map(|p| p.extra.clone())
                 .unwrap_or_default();
+            if let Some(p) = resp.private {
+                extra.insert(PRIVATE_KEY.to_string(), p);
+            }
             if let Some(t) = &input.trigger {
                 extra.insert(TRIGGERS_KEY.to_string(), serde_json::Value::from(t.clone()));
             }
@@ -231,5 +348,8 @@ fn e_addr(e: &LogEntry) -> String {
     match e {
         LogEntry::Set { addr, .. } | LogEntry::Remove { addr, .. } => addr.to_string(),
         LogEntry::Outputs(_) => "the outputs".to_string(),
+        LogEntry::TemporarySet { id, .. } | LogEntry::TemporaryRemove { id } => {
+            format!("the temporary resource {id}")
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::log::ChangeLog;
@@ -49,7 +49,8 @@ pub fn apply(
     opts: &ApplyOptions,
     cancel: watch::Receiver<bool>,
 ) -> Outcome {
-    let mut walk = Walk::new(engine, ws, planned, log, opts);
+    let mut walk = Walk::new(engine, ws, planned, log, opts, cancel.clone());
+    engine.rt.block_on(walk.clean_leftovers());
     engine.rt.block_on(walk.run(cancel));
     walk.finish()
 }
@@ -73,6 +74,12 @@ struct Walk<'a> {
     data: HashMap<crate::addr::InstanceAddr, Value>,
     started: HashMap<usize, Instant>,
     outcome: Outcome,
+    /// Operations' live output comes back on this channel to reach the event sink,
+    /// which the walk borrows and tasks cannot.
+    events_tx: mpsc::UnboundedSender<Event>,
+    events_rx: Option<mpsc::UnboundedReceiver<Event>>,
+    cancel: watch::Receiver<bool>,
+    on_error: crate::run::OnError,
 }
 
 impl<'a> Walk<'a> {
@@ -82,6 +89,7 @@ impl<'a> Walk<'a> {
         mut planned: Planned,
         log: Arc<dyn ChangeLog>,
         opts: &ApplyOptions,
+        cancel: watch::Receiver<bool>,
     ) -> Walk<'a> {
         let ops = ops::build(&planned.plan, &planned.deps);
         let mut dependents = vec![Vec::new(); ops.len()];
@@ -101,7 +109,12 @@ impl<'a> Walk<'a> {
             .collect();
         let data = std::mem::take(&mut planned.recorded.data);
         let state = planned.plan.prior_state.clone();
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
         Walk {
+            events_tx,
+            events_rx: Some(events_rx),
+            cancel,
+            on_error: opts.on_error,
             engine,
             ws,
             log,
@@ -122,6 +135,7 @@ impl<'a> Walk<'a> {
                 failed: Vec::new(),
                 skipped: Vec::new(),
                 interrupted: false,
+                build_logs: Vec::new(),
                 diagnostics: Diagnostics::new(),
                 added: 0,
                 changed: 0,
@@ -130,8 +144,31 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Removes what interrupted builds left, before anything else runs: a build about to
+    /// start may want the same names, ports or quotas.
+    async fn clean_leftovers(&mut self) {
+        if self.planned.plan.leftovers.is_empty() {
+            return;
+        }
+        let (entries, diags) = super::leftovers::clean(
+            &self.planned.plan.leftovers,
+            &self.planned.providers,
+            &self.log,
+            self.engine.events,
+            &self.ws.cwd,
+        )
+        .await;
+        for e in entries {
+            e.apply_to(&mut self.outcome.state);
+        }
+        self.outcome.diagnostics.extend(diags);
+    }
+
     async fn run(&mut self, mut cancel: watch::Receiver<bool>) {
         let mut tasks: JoinSet<(usize, OpOutput)> = JoinSet::new();
+        let Some(mut output) = self.events_rx.take() else {
+            return;
+        };
         let mut ticker = tokio::time::interval(Duration::from_secs(10));
         ticker.tick().await;
         loop {
@@ -161,8 +198,12 @@ impl<'a> Walk<'a> {
                         continue;
                     }
                 }
+                Some(e) = output.recv() => self.forward(e),
                 _ = ticker.tick() => self.progress(),
             }
+        }
+        while let Ok(e) = output.try_recv() {
+            self.forward(e);
         }
         let because = if self.outcome.interrupted {
             "the run was interrupted"
@@ -174,6 +215,14 @@ impl<'a> Walk<'a> {
                 self.skip(i, because);
             }
         }
+    }
+
+    /// Hands an operation's event to the sink, keeping build log paths for the summary.
+    fn forward(&mut self, e: Event) {
+        if let Event::BuildLog { addr, path } = &e {
+            self.outcome.build_logs.push((addr.clone(), path.clone()));
+        }
+        self.engine.events.event(e);
     }
 
     fn joined(&mut self, r: Result<(usize, OpOutput), tokio::task::JoinError>) {
@@ -324,6 +373,9 @@ impl<'a> Walk<'a> {
             dependencies: c.dependencies.clone(),
             create_before_destroy: c.create_before_destroy,
             trigger: self.planned.recorded.triggers.get(&addr).cloned(),
+            events: self.events_tx.clone(),
+            cancel: self.cancel.clone(),
+            on_error: self.on_error,
         };
         let log = self.log.clone();
         tasks.spawn(async move { (i, task::run(handle, log, input).await) });

@@ -182,3 +182,56 @@ pub fn output_changes(
     }
     out
 }
+
+/// Tells, on each replaced image, everything built from it that is replaced with it (its
+/// dependents' dependents too): the immutable flow's consequence, said where it starts.
+pub fn explain_replacements(
+    changes: &mut [ResourceChange],
+    deps: &HashMap<InstanceAddr, BTreeSet<InstanceAddr>>,
+    schemas: &crate::schema::Schemas,
+) {
+    let replaced: HashSet<&InstanceAddr> = changes
+        .iter()
+        .filter(|c| c.action.is_replace() && c.deposed.is_empty())
+        .map(|c| &c.addr)
+        .collect();
+    let mut dependents: HashMap<&InstanceAddr, Vec<&InstanceAddr>> = HashMap::new();
+    for (a, ds) in deps {
+        if replaced.contains(a) {
+            for d in ds {
+                dependents.entry(d).or_default().push(a);
+            }
+        }
+    }
+    let mut notes: Vec<(usize, String)> = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let is_image = schemas
+            .resource(&c.addr.resource.type_name)
+            .is_some_and(|s| s.kind == crate::schema::ResourceKind::Image);
+        if !is_image || !replaced.contains(&c.addr) || !c.deposed.is_empty() {
+            continue;
+        }
+        let mut seen: BTreeSet<&InstanceAddr> = BTreeSet::new();
+        let mut stack = vec![&c.addr];
+        while let Some(a) = stack.pop() {
+            for d in dependents.get(a).into_iter().flatten() {
+                if seen.insert(d) {
+                    stack.push(d);
+                }
+            }
+        }
+        if !seen.is_empty() {
+            let list: Vec<String> = seen.iter().map(|a| a.to_string()).collect();
+            notes.push((
+                i,
+                format!(
+                    "everything built from it is replaced too: {}",
+                    list.join(", ")
+                ),
+            ));
+        }
+    }
+    for (i, note) in notes {
+        changes[i].causes.push(crate::provider::Cause::new(note));
+    }
+}

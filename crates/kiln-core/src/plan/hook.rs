@@ -22,6 +22,9 @@ use crate::state::{InstanceStatus, State};
 /// The state key under which an instance keeps the digest of its
 /// `replace_triggered_by` values from its last apply.
 pub const TRIGGERS_KEY: &str = "replace_triggered_by";
+/// Where an object's provider-private record ([`crate::provider::ApplyResponse::private`])
+/// is kept in its state's `extra`.
+pub const PRIVATE_KEY: &str = "private";
 
 /// What the hook learned, by instance.
 #[derive(Default)]
@@ -94,6 +97,7 @@ impl ResourceHook for PlanHook<'_> {
             prior: prior.clone(),
             config: config.clone(),
             proposed,
+            prior_private: prior_inst.and_then(|i| i.extra.get(PRIVATE_KEY)).cloned(),
         });
         let failed = resp.diagnostics.has_errors();
         diags.extend(address_all(resp.diagnostics, addr));
@@ -116,6 +120,7 @@ impl ResourceHook for PlanHook<'_> {
             before: prior.clone(),
             after: Some(resp.planned.clone()),
             replace_paths: Vec::new(),
+            causes: resp.causes,
             dependencies: Vec::new(),
             create_before_destroy: cbd,
         };
@@ -173,6 +178,7 @@ impl ResourceHook for PlanHook<'_> {
             prior: None,
             config: config.clone(),
             proposed: propose(&config, None, inst),
+            prior_private: None,
         });
         diags.extend(address_all(fresh.diagnostics, addr));
         change.after = Some(fresh.planned);
@@ -206,6 +212,7 @@ impl ResourceHook for PlanHook<'_> {
                 before: None,
                 after: Some(config.clone()),
                 replace_paths: Vec::new(),
+                causes: Vec::new(),
                 dependencies: Vec::new(),
                 create_before_destroy: false,
             };

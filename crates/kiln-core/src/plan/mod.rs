@@ -19,9 +19,10 @@ pub mod values;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use hook::{
-    clean_config, propose, read_data, settable_part, trigger_digest, Recorded, TRIGGERS_KEY,
+    clean_config, propose, read_data, settable_part, trigger_digest, Recorded, PRIVATE_KEY,
+    TRIGGERS_KEY,
 };
-pub use model::{Action, OutputChange, Plan, PlanMode, Reason, ResourceChange, Totals};
+pub use model::{Action, Leftover, OutputChange, Plan, PlanMode, Reason, ResourceChange, Totals};
 
 use crate::addr::{InstanceAddr, Target};
 use crate::config::Workspace;
@@ -158,12 +159,22 @@ pub fn plan(
     }
     let outputs = finish::output_changes(&evaluated, &refreshed, opts.mode);
     changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
+    finish::explain_replacements(&mut changes, &deps, engine.schemas);
+    let leftovers = refreshed
+        .temporaries
+        .iter()
+        .map(|(id, t)| Leftover {
+            id: id.clone(),
+            temporary: t.clone(),
+        })
+        .collect();
     Ok(Planned {
         plan: Plan {
             mode: opts.mode,
             drift,
             changes,
             outputs,
+            leftovers,
             prior_state: refreshed,
             diagnostics: diags,
         },

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::addr::InstanceAddr;
 use crate::diag::Diagnostics;
 use crate::lang::Value;
-use crate::provider::AttrPath;
+use crate::provider::{AttrPath, Cause};
 use crate::state::State;
 
 /// What happens to one object.
@@ -85,6 +85,9 @@ pub struct ResourceChange {
     pub after: Option<Value>,
     /// The attributes that force replacement.
     pub replace_paths: Vec<AttrPath>,
+    /// Why, in the provider's and the engine's words, beyond the attribute diff: an
+    /// image's changed build inputs, what a rebuilt image's replacement takes with it.
+    pub causes: Vec<Cause>,
     /// Resource addresses it depends on (for ordering apply and recording in state).
     pub dependencies: Vec<String>,
     pub create_before_destroy: bool,
@@ -115,6 +118,13 @@ impl fmt::Display for PlanMode {
     }
 }
 
+/// A temporary resource an interrupted build left in state: the apply deletes it first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leftover {
+    pub id: String,
+    pub temporary: crate::state::TemporaryState,
+}
+
 /// Everything a plan decided.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -125,6 +135,8 @@ pub struct Plan {
     /// One entry per object in configuration or state, in address order; no-ops included.
     pub changes: Vec<ResourceChange>,
     pub outputs: Vec<OutputChange>,
+    /// Temporary resources of interrupted builds, deleted before anything else.
+    pub leftovers: Vec<Leftover>,
     /// The refreshed state the plan was made against.
     pub prior_state: State,
     pub diagnostics: Diagnostics,
@@ -162,5 +174,6 @@ impl Plan {
             .iter()
             .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
+            || !self.leftovers.is_empty()
     }
 }

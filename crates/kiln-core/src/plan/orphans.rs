@@ -47,6 +47,7 @@ pub fn plan_deletes(
             before: Some(from_state(inst, schema)),
             after: None,
             replace_paths: Vec::new(),
+            causes: Vec::new(),
             dependencies: inst.dependencies.clone(),
             create_before_destroy: inst.create_before_destroy,
         });

@@ -157,6 +157,7 @@ fn drift_change(
         before: Some(before),
         after,
         replace_paths: Vec::new(),
+        causes: Vec::new(),
         dependencies: Vec::new(),
         create_before_destroy: false,
     }

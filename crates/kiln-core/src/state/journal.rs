@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::error::StateError;
-use super::model::{InstanceState, OutputState, State};
-use crate::addr::{InstanceAddr, InstanceKey, Target};
+use super::model::{InstanceState, OutputState, State, TemporaryState};
+use crate::addr::InstanceAddr;
 
 /// One completed change. Applying an entry twice has the same effect as once, so replaying
 /// a journal whose entries already reached the state file is harmless.
@@ -50,6 +50,13 @@ pub enum JournalEntry {
     },
     /// The root module's outputs, all of them.
     Outputs(BTreeMap<String, OutputState>),
+    /// A build is about to create a temporary resource.
+    TemporarySet {
+        id: String,
+        temporary: TemporaryState,
+    },
+    /// A temporary resource is gone.
+    TemporaryRemove { id: String },
 }
 
 impl JournalEntry {
@@ -65,6 +72,12 @@ impl JournalEntry {
                 state.remove(addr, deposed);
             }
             JournalEntry::Outputs(outputs) => state.outputs = outputs.clone(),
+            JournalEntry::TemporarySet { id, temporary } => {
+                state.temporaries.insert(id.clone(), temporary.clone());
+            }
+            JournalEntry::TemporaryRemove { id } => {
+                state.temporaries.remove(id);
+            }
         }
     }
 }
@@ -80,13 +93,7 @@ mod addr_text {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<InstanceAddr, D::Error> {
         let text = String::deserialize(d)?;
-        match Target::parse(&text).map_err(serde::de::Error::custom)? {
-            Target::Instance(i) => Ok(i),
-            Target::Resource(r) => Ok(r.instance(InstanceKey::None)),
-            Target::Module(_) => Err(serde::de::Error::custom(format!(
-                "\"{text}\" is a module, not a resource instance"
-            ))),
-        }
+        InstanceAddr::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -32,5 +32,8 @@ pub use backend::{Backend, LockGuard, LockInfo};
 pub use error::StateError;
 pub use journal::{Journal, JournalEntry};
 pub use local::LocalBackend;
-pub use model::{InstanceState, InstanceStatus, OutputState, ResourceState, State, FORMAT_VERSION};
+pub use model::{
+    InstanceState, InstanceStatus, OutputState, ResourceState, State, TemporaryState,
+    FORMAT_VERSION,
+};
 pub use store::{backend_from_settings, check_replace, Store, DEFAULT_STATE_FILE};

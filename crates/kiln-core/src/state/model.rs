@@ -28,6 +28,24 @@ pub struct State {
     pub resources: BTreeMap<ResourceAddr, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// Temporary resources of builds (build machines, key pairs) by id: recorded before
+    /// they are created and forgotten once they are gone. One found here when no run is
+    /// active was left by a run that died (or by `--on-error=abort`): the next plan
+    /// deletes it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub temporaries: BTreeMap<String, TemporaryState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemporaryState {
+    /// The address of the object whose build made it.
+    pub owner: String,
+    /// `provider.qemu`: who can delete it.
+    pub provider: String,
+    pub kind: String,
+    pub description: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
 }
 
 /// All instances of one resource block in one module instance.
@@ -89,6 +107,7 @@ impl State {
             kiln_version: crate::config::version::KILN_VERSION.to_string(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            temporaries: BTreeMap::new(),
         }
     }
 
