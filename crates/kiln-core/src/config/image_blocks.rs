@@ -95,23 +95,32 @@ pub fn with_build_blocks(body: Schema) -> Schema {
     )
 }
 
-/// `build.*` as provisioners see it during validation: known only once a build runs.
+/// What provisioners know of their build machine as `build.*`.
+pub const BUILD_FIELDS: [&str; 7] = [
+    "host",
+    "port",
+    "user",
+    "password",
+    "ssh_private_key_file",
+    "id",
+    "name",
+];
+
+/// The text `build.<field>` evaluates to until a build runs: `${build.host}`. The build
+/// machine exists only during apply, long after the configuration was evaluated, so each
+/// field is a placeholder that the build replaces in every string of its provisioners
+/// (Packer does the same with its build variables). Placeholders are constant, so the
+/// machine's address never changes an image's fingerprint, and a plan shows them as
+/// written. The price: a function applied to `build.host` sees the placeholder text.
+pub fn build_placeholder_text(field: &str) -> String {
+    format!("${{build.{field}}}")
+}
+
+/// `build.*` as provisioners see it while the configuration is evaluated.
 pub fn build_placeholder() -> Value {
-    let fields = [
-        "host",
-        "port",
-        "user",
-        "password",
-        "ssh_private_key_file",
-        "id",
-        "name",
-    ];
-    Value::object_from(fields.iter().map(|f| {
-        let ty = if *f == "port" {
-            Type::Number
-        } else {
-            Type::String
-        };
-        (*f, Value::unknown(ty))
-    }))
+    Value::object_from(
+        BUILD_FIELDS
+            .iter()
+            .map(|f| (*f, Value::string(build_placeholder_text(f)))),
+    )
 }
