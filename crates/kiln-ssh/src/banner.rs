@@ -4,10 +4,17 @@
 //! connection on the host before the guest listens, then closes it (or leaves it silent)
 //! when the guest does not answer. Only the server's identification line (`SSH-2.0-…`,
 //! RFC 4253 §4.2) shows that an SSH server is there.
+//!
+//! A connection that a bastion forwards can be stuck the same way (the bastion may itself
+//! be the host of a booting machine), so it gets the same wait, on the one connection the
+//! handshake then uses (`wait_on_stream`).
 
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
@@ -55,6 +62,30 @@ async fn probe(host: &str, port: u16, deadline: Instant) -> Result<(), String> {
         Ok(Err(e)) => return Err(format!("connecting failed: {e}")),
         Ok(Ok(stream)) => stream,
     };
+    read_identification(&mut stream, deadline).await.map(drop)
+}
+
+/// Waits until the server at the other end of `stream`, an open connection, sends its
+/// identification line, giving up after [`SILENCE_LIMIT`] of silence or at `deadline`.
+/// Returns the stream with what was read put back in front, so that the handshake reads
+/// it all again; on failure, says what it saw, in words for an error message.
+pub(crate) async fn wait_on_stream<S>(mut stream: S, deadline: Instant) -> Result<Replay<S>, String>
+where
+    S: AsyncRead + Unpin,
+{
+    let received = read_identification(&mut stream, deadline).await?;
+    Ok(Replay {
+        received,
+        replayed: 0,
+        inner: stream,
+    })
+}
+
+/// Reads until a line starting with `SSH-` has arrived and returns everything read.
+async fn read_identification<S>(stream: &mut S, deadline: Instant) -> Result<Vec<u8>, String>
+where
+    S: AsyncRead + Unpin,
+{
     let silence_deadline = deadline.min(Instant::now() + SILENCE_LIMIT);
     let started = Instant::now();
     let mut received = Vec::new();
@@ -87,11 +118,55 @@ async fn probe(host: &str, port: u16, deadline: Instant) -> Result<(), String> {
         }
         received.extend_from_slice(&chunk[..n]);
         if has_ssh_line(&received) {
-            return Ok(());
+            return Ok(received);
         }
         if received.len() > MAX_PREAMBLE {
             return Err(format!("received {} but no SSH- line", preview(&received)));
         }
+    }
+}
+
+/// A stream whose first bytes, already read by [`wait_on_stream`], are read again.
+pub(crate) struct Replay<S> {
+    received: Vec<u8>,
+    /// How much of `received` has been read again.
+    replayed: usize,
+    inner: S,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let rest = &this.received[this.replayed..];
+        if rest.is_empty() {
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        }
+        let n = rest.len().min(buf.remaining());
+        buf.put_slice(&rest[..n]);
+        this.replayed += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -122,6 +197,32 @@ mod tests {
         assert!(has_ssh_line(b"hello\r\nSSH-2.0-x"));
         assert!(!has_ssh_line(b"HTTP/1.1 400\r\n"));
         assert!(!has_ssh_line(b"xSSH-2.0"));
+    }
+
+    #[tokio::test]
+    async fn a_waited_on_stream_reads_the_same_bytes_again() {
+        let (mut server, client) = tokio::io::duplex(64);
+        tokio::io::AsyncWriteExt::write_all(&mut server, b"hi\r\nSSH-2.0-x\r\nrest")
+            .await
+            .expect("write");
+        drop(server);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut replay = wait_on_stream(client, deadline).await.expect("banner");
+        let mut all = Vec::new();
+        replay.read_to_end(&mut all).await.expect("read");
+        assert_eq!(all, b"hi\r\nSSH-2.0-x\r\nrest");
+    }
+
+    #[tokio::test]
+    async fn a_closed_stream_without_banner_is_described() {
+        let (server, client) = tokio::io::duplex(64);
+        drop(server);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let seen = wait_on_stream(client, deadline).await.map(drop);
+        assert_eq!(
+            seen.expect_err("closed"),
+            "the TCP connection was accepted, then closed without data"
+        );
     }
 
     #[test]

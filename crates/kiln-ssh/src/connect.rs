@@ -1,9 +1,14 @@
 //! Opening an authenticated session: wait for the banner, run the SSH handshake with
 //! host-key checking, authenticate, and retry what a booting machine makes fail for a while.
+//! A target behind a bastion is reached through it instead ([`crate::bastion`]), without
+//! dialling the target for its banner: only the bastion can reach it, so the connection the
+//! bastion forwards is the one waited on.
 //!
-//! Retried: refused or reset connections, silence, handshakes cut short. Not retried,
-//! because time does not fix them: a host key that differs from the pinned one, a pinned
-//! key that does not parse, and the server rejecting our credentials.
+//! Retried: refused or reset connections, silence, handshakes cut short, and a bastion
+//! failing to open the connection to the target. Not retried, because time does not fix
+//! them: a host key that differs from the pinned one, a pinned key that does not parse, the
+//! server rejecting our credentials (on either hop), and a bastion that cannot be reached
+//! within its own retries or that refuses forwarding.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -13,6 +18,7 @@ use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertific
 use tokio::time::{timeout_at, Instant};
 
 use crate::banner::wait_for_banner;
+use crate::bastion;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::target::{Auth, Target};
@@ -21,7 +27,9 @@ use crate::target::{Auth, Target};
 const RETRY_DELAY: Duration = Duration::from_millis(200);
 
 /// Connects to `target` and authenticates, retrying transient failures until
-/// `target.connect_timeout` has passed since the call.
+/// `target.connect_timeout` has passed since the call. With a [`Target::bastion`], the
+/// bastion is connected first, within the same time budget, and stays open inside the
+/// returned session.
 pub async fn connect(target: &Target) -> Result<Session> {
     let start = Instant::now();
     let deadline = start + target.connect_timeout;
@@ -32,12 +40,22 @@ pub async fn connect(target: &Target) -> Result<Session> {
         nodelay: true,
         ..Default::default()
     });
+    // Made once and kept across attempts: a target still booting behind the bastion needs
+    // new forwarded connections, not new bastion logins.
+    let mut bastion_session = None;
     let mut attempts = 0u32;
     loop {
         attempts += 1;
-        let last = match attempt(target, &config, pinned.as_ref(), deadline).await {
+        let tried = attempt(
+            target,
+            &config,
+            pinned.as_ref(),
+            &mut bastion_session,
+            deadline,
+        );
+        let last = match tried.await {
             Ok(session) => return Ok(session),
-            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Fatal(e)) => return Err(*e),
             Err(Failure::Transient(last)) => last,
         };
         let now = Instant::now();
@@ -56,22 +74,27 @@ pub async fn connect(target: &Target) -> Result<Session> {
 }
 
 /// Why one attempt failed: worth another try, or final.
-enum Failure {
+pub(crate) enum Failure {
     Transient(String),
-    Fatal(Error),
+    /// Boxed to keep the common results small; this one ends the connect anyway.
+    Fatal(Box<Error>),
 }
 
+impl Failure {
+    pub(crate) fn fatal(error: Error) -> Self {
+        Failure::Fatal(Box::new(error))
+    }
+}
+
+/// One attempt. `bastion_session` holds the bastion connection between attempts, and is
+/// moved into the session when the attempt succeeds.
 async fn attempt(
     target: &Target,
     config: &Arc<client::Config>,
     pinned: Option<&PublicKey>,
+    bastion_session: &mut Option<Session>,
     deadline: Instant,
 ) -> Result<Session, Failure> {
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    wait_for_banner(&target.host, target.port, remaining)
-        .await
-        .map_err(|e| Failure::Transient(e.to_string()))?;
-
     let seen_key = Arc::new(OnceLock::new());
     let handler = Client {
         host: target.host.clone(),
@@ -79,17 +102,29 @@ async fn attempt(
         pinned: pinned.cloned(),
         seen_key: seen_key.clone(),
     };
-    let addr = (target.host.as_str(), target.port);
-    let mut handle =
-        match timeout_at(deadline, client::connect(config.clone(), addr, handler)).await {
-            Err(_) => return Err(transient("the SSH handshake did not finish in time")),
-            Ok(Err(e @ Error::HostKeyMismatch { .. })) => return Err(Failure::Fatal(e)),
-            Ok(Err(Error::Ssh { source, .. })) => {
-                return Err(transient(format!("SSH handshake failed: {source}")))
-            }
-            Ok(Err(e)) => return Err(transient(e.to_string())),
-            Ok(Ok(handle)) => handle,
-        };
+    // `route` says how the connection was made, for messages: empty for a direct one.
+    let (mut handle, route) = match &target.bastion {
+        None => {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            wait_for_banner(&target.host, target.port, remaining)
+                .await
+                .map_err(|e| Failure::Transient(e.to_string()))?;
+            let addr = (target.host.as_str(), target.port);
+            let handshake = client::connect(config.clone(), addr, handler);
+            let handle = handshake_outcome(timeout_at(deadline, handshake).await, "")?;
+            (handle, String::new())
+        }
+        Some(jump) => {
+            let via = bastion::session(jump, bastion_session, deadline)
+                .await
+                .map_err(Failure::fatal)?;
+            let stream = bastion::open_tunnel(via, target, deadline).await?;
+            let handshake = client::connect_stream(config.clone(), stream, handler);
+            let route = format!(" through the bastion {}", via.label);
+            let handle = handshake_outcome(timeout_at(deadline, handshake).await, &route)?;
+            (handle, route)
+        }
+    };
 
     let (method, result) = match &target.auth {
         Auth::Key(key) => {
@@ -105,11 +140,13 @@ async fn attempt(
         }
     };
     match result {
-        Err(_) => Err(transient("authentication did not finish in time")),
-        Ok(Err(e)) => Err(transient(format!("authentication failed: {e}"))),
+        Err(_) => Err(transient(format!(
+            "authentication{route} did not finish in time"
+        ))),
+        Ok(Err(e)) => Err(transient(format!("authentication{route} failed: {e}"))),
         Ok(Ok(AuthResult::Failure {
             remaining_methods, ..
-        })) => Err(Failure::Fatal(Error::AuthRejected {
+        })) => Err(Failure::fatal(Error::AuthRejected {
             user: target.user.clone(),
             host: target.host.clone(),
             port: target.port,
@@ -123,8 +160,28 @@ async fn attempt(
         Ok(Ok(AuthResult::Success)) => Ok(Session::new(
             handle,
             seen_key.get().cloned().unwrap_or_default(),
-            format!("{}@{}:{}", target.user, target.host, target.port),
+            target.label(),
+            bastion_session.take(),
         )),
+    }
+}
+
+/// Sorts the result of a handshake (bounded by the deadline) into a connection, a failure
+/// worth retrying, or a final one. `route` is put into messages as in [`attempt`].
+fn handshake_outcome(
+    result: Result<Result<client::Handle<Client>>, tokio::time::error::Elapsed>,
+    route: &str,
+) -> Result<client::Handle<Client>, Failure> {
+    match result {
+        Err(_) => Err(transient(format!(
+            "the SSH handshake{route} did not finish in time"
+        ))),
+        Ok(Err(e @ Error::HostKeyMismatch { .. })) => Err(Failure::fatal(e)),
+        Ok(Err(Error::Ssh { source, .. })) => {
+            Err(transient(format!("SSH handshake{route} failed: {source}")))
+        }
+        Ok(Err(e)) => Err(transient(e.to_string())),
+        Ok(Ok(handle)) => Ok(handle),
     }
 }
 

@@ -96,6 +96,16 @@ pub enum Error {
         remaining: String,
     },
 
+    /// The bastion (jump host, [`crate::Target::bastion`]) hop failed: connecting to it,
+    /// closing it, or its refusal to forward connections at all. Failures of the hop behind
+    /// it are reported with the other variants, which name that machine.
+    #[error("bastion {bastion}: {source}")]
+    Bastion {
+        /// The bastion as `user@host:port`.
+        bastion: String,
+        source: Box<Error>,
+    },
+
     /// The SSH protocol failed after the connection was established.
     #[error("{context}: {source}")]
     Ssh {
@@ -134,6 +144,14 @@ impl Error {
         Error::Ssh {
             context: context.into(),
             source,
+        }
+    }
+
+    /// Attributes `self` to the bastion `bastion` (`user@host:port`).
+    pub(crate) fn at_bastion(self, bastion: String) -> Self {
+        Error::Bastion {
+            bastion,
+            source: Box::new(self),
         }
     }
 }

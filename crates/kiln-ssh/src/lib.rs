@@ -9,17 +9,19 @@
 //! | [`keys`] | generating, loading and writing SSH keys |
 //! | [`target`] | where to connect and how to authenticate |
 //! | [`banner`] | waiting until an SSH server really answers on a port |
-//! | [`connect`] | handshake, host-key pinning, authentication and retries |
+//! | [`mod@connect`] | handshake, host-key pinning, authentication and retries |
+//! | [`bastion`] | reaching a target through a jump host: the bastion connection and the forwarded one |
 //! | [`session`] | the open connection |
 //! | [`exec`] | running a command: stdin, streamed output, exit status |
 //! | [`transfer`] | upload and download over plain shell commands (no sftp on the guest) |
-//! | [`quote`] | quoting words for `sh` |
+//! | [`mod@quote`] | quoting words for `sh` |
 //! | [`error`] | the crate's error type |
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![warn(clippy::unwrap_used)]
 
 pub mod banner;
+pub mod bastion;
 pub mod connect;
 pub mod error;
 pub mod exec;

@@ -14,14 +14,24 @@ pub struct Session {
     server_key: String,
     /// `user@host:port`, for error messages.
     pub(crate) label: String,
+    /// The bastion connection this one runs through ([`crate::Target::bastion`]). Held
+    /// here because the connection lives inside one of its channels: dropping it would cut
+    /// this one off.
+    bastion: Option<Box<Session>>,
 }
 
 impl Session {
-    pub(crate) fn new(handle: Handle<Client>, server_key: String, label: String) -> Self {
+    pub(crate) fn new(
+        handle: Handle<Client>,
+        server_key: String,
+        label: String,
+        bastion: Option<Session>,
+    ) -> Self {
         Session {
             handle,
             server_key,
             label,
+            bastion: bastion.map(Box::new),
         }
     }
 
@@ -32,20 +42,32 @@ impl Session {
     }
 
     /// Whether the connection is gone (closed by us, the server, or a failed keep-alive).
+    /// A connection through a bastion is gone as soon as the bastion connection is.
     pub fn is_closed(&self) -> bool {
-        self.handle.is_closed()
+        self.handle.is_closed() || self.bastion.as_ref().is_some_and(|b| b.is_closed())
     }
 
-    /// Says goodbye to the server and closes the connection.
+    /// Says goodbye to the server and closes the connection, then the bastion connection
+    /// it ran through, if any. The first failure is reported, but both are closed.
     pub async fn close(self) -> Result<()> {
-        if self.handle.is_closed() {
+        let closed = if self.handle.is_closed() {
             // Already gone (e.g. the machine rebooted): nothing left to close.
-            return Ok(());
-        }
-        self.handle
-            .disconnect(Disconnect::ByApplication, "", "en")
+            Ok(())
+        } else {
+            self.handle
+                .disconnect(Disconnect::ByApplication, "", "en")
+                .await
+                .map_err(|e| Error::ssh(format!("closing the connection to {}", self.label), e))
+        };
+        let Some(bastion) = self.bastion else {
+            return closed;
+        };
+        let label = bastion.label.clone();
+        // Boxed: a bastion may have a bastion of its own, so this recurses.
+        let bastion_closed = Box::pin(bastion.close())
             .await
-            .map_err(|e| Error::ssh(format!("closing the connection to {}", self.label), e))
+            .map_err(|e| e.at_bastion(label));
+        closed.and(bastion_closed)
     }
 }
 
@@ -54,6 +76,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("to", &self.label)
             .field("server_key", &self.server_key)
+            .field("via", &self.bastion.as_ref().map(|b| &b.label))
             .finish_non_exhaustive()
     }
 }

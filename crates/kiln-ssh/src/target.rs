@@ -1,5 +1,5 @@
 //! Where to connect and how to prove who we are: the description a provider hands to
-//! [`crate::connect`].
+//! [`crate::connect()`].
 
 use std::fmt;
 use std::time::Duration;
@@ -44,11 +44,19 @@ pub struct Target {
     /// ones the connection counts as lost. This is how a command learns that the machine
     /// rebooted under it, where the TCP connection may otherwise hang forever.
     pub keep_alive: Option<Duration>,
+    /// Reach this machine through an SSH jump host. [`crate::connect()`] first connects and
+    /// authenticates to the bastion (with its own `auth`, `host_key` and retries), then has
+    /// it open a TCP connection to `host:port` (a `direct-tcpip` channel) and runs this
+    /// target's handshake over that. `host` is resolved by the bastion, so it may be an
+    /// address only the bastion can reach. The bastion's `connect_timeout` is cut to what is
+    /// left of this target's, which stays the budget for the whole connection. A bastion
+    /// may have a bastion of its own.
+    pub bastion: Option<Box<Target>>,
 }
 
 impl Target {
     /// A target with no pinned host key, a five-minute connect timeout (a cold boot of an
-    /// emulated machine can take minutes) and a keep-alive every five seconds.
+    /// emulated machine can take minutes), a keep-alive every five seconds and no bastion.
     pub fn new(host: impl Into<String>, port: u16, user: impl Into<String>, auth: Auth) -> Self {
         Target {
             host: host.into(),
@@ -58,6 +66,12 @@ impl Target {
             host_key: None,
             connect_timeout: Duration::from_secs(300),
             keep_alive: Some(Duration::from_secs(5)),
+            bastion: None,
         }
+    }
+
+    /// `user@host:port`, how errors and sessions name this hop.
+    pub(crate) fn label(&self) -> String {
+        format!("{}@{}:{}", self.user, self.host, self.port)
     }
 }

@@ -1,6 +1,6 @@
 //! Copying files to and from the machine. The guest runs dropbear without an sftp-server,
 //! so both directions run ordinary shell commands (`cat`, `mkdir`, `chmod`) over
-//! [`Session::exec`], with every path quoted by [`crate::quote`].
+//! [`Session::exec`], with every path quoted by [`crate::quote()`].
 
 use crate::error::{Error, Result};
 use crate::exec::{ExitStatus, Stream};

@@ -268,6 +268,47 @@ async fn rejected_credentials_fail_fast_without_retrying() {
     assert!(!format!("{target:?}").contains("hunter2"));
 }
 
+/// Password logins against a server that allows them (dropbear checks the hash in a shadow
+/// file the harness binds over /etc/shadow for that server alone).
+#[tokio::test]
+async fn password_authentication_logs_in_and_a_wrong_password_is_rejected() {
+    let options = common::Options {
+        root_password: Some("correct horse".to_owned()),
+        ..Default::default()
+    };
+    let key = generate_ed25519().expect("key");
+    let Some(server) = Dropbear::start_with(common::free_port(), key, options) else {
+        return;
+    };
+    let mut target = server.target();
+    target.auth = Auth::Password("correct horse".to_owned());
+    let session = connect(&target)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}\ndropbear log:\n{}", server.log()));
+    let out = run(&session, "echo in; exit 4", None).await;
+    assert_eq!(out.stdout, b"in\n");
+    assert_eq!(out.status, ExitStatus::Code(4));
+    session.close().await.expect("close");
+
+    target.auth = Auth::Password("wrong horse".to_owned());
+    target.connect_timeout = Duration::from_secs(30);
+    let started = Instant::now();
+    let err = connect(&target).await.expect_err("wrong password");
+    // dropbear delays a failed password check a little, but never by seconds.
+    assert!(started.elapsed() < Duration::from_secs(5), "was retried");
+    assert!(
+        matches!(
+            &err,
+            Error::AuthRejected {
+                method: "password",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("horse"), "{err}");
+}
+
 /// A machine that is still booting: connect keeps trying until the server appears.
 #[tokio::test]
 async fn connect_waits_for_a_server_that_starts_late() {

@@ -6,6 +6,9 @@
 //! runs in its own mount namespace (`unshare --mount`) where a temporary directory is bound
 //! over /root: nothing outside the test's temp dir changes, and concurrent tests cannot see
 //! each other's keys. This needs root, as CI has.
+//!
+//! Password logins are off unless a test asks for them ([`Options::root_password`]); then a
+//! one-line shadow file with that password's hash is bound over /etc/shadow the same way.
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
@@ -44,6 +47,16 @@ fn run(command: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// What a server is started with beyond the defaults.
+#[derive(Default)]
+pub struct Options {
+    /// Let root log in with this password too (by default dropbear runs with `-s`, no
+    /// password logins).
+    pub root_password: Option<String>,
+    /// More dropbear arguments, e.g. `-j` to refuse TCP forwarding.
+    pub extra_args: Vec<String>,
+}
+
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local addr").port()
@@ -59,6 +72,12 @@ impl Dropbear {
     /// Starts a server on `port` that lets `client_key` in as root, or returns `None` after
     /// printing why the test is skipped.
     pub fn start_on(port: u16, client_key: KeyPair) -> Option<Dropbear> {
+        Self::start_with(port, client_key, Options::default())
+    }
+
+    /// [`Dropbear::start_on`] with `options`; `None` (after printing why) also when a
+    /// password is asked for and no password hash can be made here.
+    pub fn start_with(port: u16, client_key: KeyPair, options: Options) -> Option<Dropbear> {
         let (Some(dropbear), Some(dropbearkey)) = (find("dropbear"), find("dropbearkey")) else {
             eprintln!("SKIPPED: dropbear not installed");
             return None;
@@ -86,16 +105,37 @@ impl Dropbear {
             .expect("dropbearkey -y prints the public key")
             .to_owned();
 
+        let shadow = dir.path().join("shadow");
+        let mut dropbear_args: Vec<String> = ["-F", "-E", "-m"].map(String::from).to_vec();
+        match &options.root_password {
+            None => dropbear_args.push("-s".to_owned()),
+            Some(password) => {
+                let hash = crypt_sha512(password)?;
+                // The other fields: changed in 2022, never expires.
+                std::fs::write(&shadow, format!("root:{hash}:19000:0:99999:7:::\n"))
+                    .expect("write shadow");
+            }
+        }
+        dropbear_args.extend(options.extra_args.iter().cloned());
+
         let log = std::fs::File::create(dir.path().join("dropbear.log")).expect("log file");
         // `exec` keeps one process from unshare to dropbear, so the PID we hold is dropbear's.
         let child = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c"])
-            .arg(r#"mount --bind "$1" /root && exec "$2" -F -E -s -m -p "127.0.0.1:$3" -r "$4" -P "$5""#)
+            .arg(concat!(
+                r#"home=$1 shadow=$2; shift 2; mount --bind "$home" /root && "#,
+                r#"{ [ ! -e "$shadow" ] || mount --bind "$shadow" /etc/shadow; } && exec "$@""#
+            ))
             .arg("sh")
             .arg(&home)
+            .arg(&shadow)
             .arg(&dropbear)
-            .arg(port.to_string())
+            .args(&dropbear_args)
+            .arg("-p")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-r")
             .arg(&host_key_file)
+            .arg("-P")
             .arg(dir.path().join("dropbear.pid"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
@@ -149,6 +189,22 @@ impl Dropbear {
         self.dir.path()
     }
 
+    /// The server process's ID (dropbear itself: see `start_with`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The processes the server forked to serve connections, found by their parent.
+    pub fn connection_pids(&self) -> Vec<u32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|&pid| parent_of(pid) == Some(self.pid()))
+            .collect()
+    }
+
     /// A target for root with the authorized key and a short timeout.
     pub fn target(&self) -> Target {
         let mut target = Target::new(
@@ -160,6 +216,34 @@ impl Dropbear {
         target.connect_timeout = Duration::from_secs(20);
         target
     }
+}
+
+/// The parent of process `pid`, from `/proc/PID/stat` ("PID (COMM) STATE PPID …"; COMM
+/// may hold spaces and parentheses, so the fields are counted from the last ')').
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, fields) = stat.rsplit_once(')')?;
+    fields.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `password` hashed for /etc/shadow (SHA-512 crypt) by perl's `crypt`, which is libcrypt's,
+/// the one dropbear checks with; perl is essential on Debian. `None` after printing why.
+fn crypt_sha512(password: &str) -> Option<String> {
+    let out = Command::new("perl")
+        .args(["-e", "print crypt($ARGV[0], '$6$kilntest$')", password])
+        .output();
+    let hash = match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        other => {
+            eprintln!("SKIPPED: perl could not hash a password: {other:?}");
+            return None;
+        }
+    };
+    if !hash.starts_with("$6$kilntest$") {
+        eprintln!("SKIPPED: this libcrypt cannot make SHA-512 password hashes: {hash:?}");
+        return None;
+    }
+    Some(hash)
 }
 
 impl Drop for Dropbear {
