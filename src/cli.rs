@@ -32,6 +32,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Destroy everything the state records.
     Destroy(ApplyArgs),
+    /// Build only the images (and what they need), like `packer build`.
+    Build(BuildArgs),
     /// Print output values from the state.
     Output(OutputArgs),
     /// Print the dependency graph as Graphviz DOT.
@@ -203,6 +205,40 @@ pub struct ApplyArgs {
     /// for debugging and print how to reach it (abort; the next run removes it).
     #[arg(long, value_enum, default_value_t = OnErrorArg::Cleanup)]
     pub on_error: OnErrorArg,
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Build only these images (addresses, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ADDR")]
+    pub only: Vec<String>,
+    /// Build every image but these (addresses, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ADDR")]
+    pub except: Vec<String>,
+    /// Rebuild the selected images even if their inputs are unchanged.
+    #[arg(long)]
+    pub force: bool,
+    /// Builds at once (default: every independent build at once, within the
+    /// providers' own limits).
+    #[arg(long = "parallel-builds", value_name = "N")]
+    pub parallel_builds: Option<usize>,
+    /// Write a JSON manifest of the artifacts to this file.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// What a failed build does: remove its build machine (cleanup), or keep it for
+    /// debugging and print how to reach it (abort; the next run removes it).
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Cleanup)]
+    pub on_error: OnErrorArg,
+    /// Read real objects before planning (--refresh=false skips it).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// Emit one JSON event per line instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

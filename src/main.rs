@@ -47,6 +47,10 @@ fn main() -> ExitCode {
             args.config.order_inputs(&sub);
             commands::apply::run(args, kiln_core::plan::PlanMode::Destroy)
         }
+        cli::Command::Build(mut args) => {
+            args.config.order_inputs(&sub);
+            commands::build::run(args)
+        }
         cli::Command::Output(args) => commands::output::run(args),
         cli::Command::Graph(mut args) => {
             args.config.order_inputs(&sub);

@@ -38,6 +38,48 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
         Ok(p) => p,
         Err(d) => return fail(&d),
     };
+    let run = Run {
+        parts: &parts,
+        ws: &ws,
+        no_color,
+        mode,
+        ask: !args.auto_approve,
+        options: ApplyOptions {
+            parallelism: args.parallelism,
+            on_error: args.on_error.into(),
+        },
+    };
+    match execute(&run, &mut store, planned) {
+        Ok(_) => 0,
+        Err(code) => code,
+    }
+}
+
+/// How to carry out a plan.
+pub struct Run<'a> {
+    pub parts: &'a super::engine::Parts,
+    pub ws: &'a kiln_core::config::Workspace,
+    pub no_color: bool,
+    pub mode: PlanMode,
+    /// Ask for approval first.
+    pub ask: bool,
+    pub options: ApplyOptions,
+}
+
+/// Shows the plan, asks for approval when told to, applies it, saves the state and
+/// prints the summary. `Ok` with what the apply did when it all succeeded (or there was
+/// nothing to do); `Err` with the exit code otherwise.
+pub fn execute(
+    run: &Run<'_>,
+    store: &mut Store,
+    planned: kiln_core::plan::Planned,
+) -> Result<Option<kiln_core::apply::Outcome>, u8> {
+    let (parts, ws, no_color, mode) = (run.parts, run.ws, run.no_color, run.mode);
+    let fail = |d: &kiln_core::diag::Diagnostics| {
+        parts.report(&ws.sources, d, no_color);
+        1
+    };
+    let engine = parts.engine();
     parts.report(&ws.sources, &planned.plan.diagnostics, no_color);
     if parts.json {
         print_json_plan(&planned.plan);
@@ -56,11 +98,11 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
     if !planned.plan.has_changes() {
         // Refresh may still have learnt something (drift, an interrupted create found).
         if let Err(e) = store.save(planned.plan.prior_state.clone()) {
-            return fail(&e.to_diagnostic().into());
+            return Err(fail(&e.to_diagnostic().into()));
         }
-        return 0;
+        return Ok(None);
     }
-    if !args.auto_approve {
+    if run.ask {
         match approve(mode) {
             Ok(true) => {}
             Ok(false) => {
@@ -72,43 +114,37 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
                         "Apply"
                     }
                 );
-                return 1;
+                return Err(1);
             }
-            Err(d) => return fail(&d),
+            Err(d) => return Err(fail(&d)),
         }
     }
     let journal = match store.journal() {
         Ok(j) => j,
-        Err(e) => return fail(&e.to_diagnostic().into()),
+        Err(e) => return Err(fail(&e.to_diagnostic().into())),
     };
     let log: Arc<dyn ChangeLog> = Arc::new(journal);
     let cancel = interrupt_watch(&parts.rt);
     println!();
-    let outcome = apply(
-        &engine,
-        &ws,
-        planned,
-        log,
-        &ApplyOptions {
-            parallelism: args.parallelism,
-            on_error: args.on_error.into(),
-        },
-        cancel,
-    );
+    let outcome = apply(&engine, ws, planned, log, &run.options, cancel);
     let saved = store.save(outcome.state.clone());
     parts.report(&ws.sources, &outcome.diagnostics, no_color);
     if let Err(e) = saved {
-        return fail(&e.to_diagnostic().into());
+        return Err(fail(&e.to_diagnostic().into()));
     }
     let failed =
         !outcome.failed.is_empty() || outcome.interrupted || outcome.diagnostics.has_errors();
     if !parts.json {
         print_summary(&outcome, mode, failed);
         if !failed && mode == PlanMode::Normal {
-            print_outputs(&store);
+            print_outputs(store);
         }
     }
-    u8::from(failed)
+    if failed {
+        Err(1)
+    } else {
+        Ok(Some(outcome))
+    }
 }
 
 fn print_summary(outcome: &kiln_core::apply::Outcome, mode: PlanMode, failed: bool) {

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod backend;
+pub mod build;
 pub mod console;
 pub mod engine;
 pub mod fmt;

@@ -265,6 +265,9 @@ fn comment(c: &ResourceChange, cause: Cause, style: Style) -> String {
     if cause == Cause::Planned {
         out.push_str(&causes_text(c, style));
     }
+    if c.keep_old && cause == Cause::Planned {
+        out.push_str("\n  # (the previous object is kept, deposed, while what is outside this run still uses it; the next kiln apply replaces those, then destroys it)");
+    }
     if c.action == Action::Delete && !c.deposed.is_empty() {
         out.push_str("\n  # (left over from a partially-failed replacement of this instance)");
     }

@@ -163,6 +163,7 @@ fn change(
         causes: Vec::new(),
         dependencies: Vec::new(),
         create_before_destroy: action == Action::CreateThenDelete,
+        keep_old: false,
     }
 }
 
@@ -356,6 +357,41 @@ fn create_before_destroy_replacement() {
     c.reason = Reason::CannotUpdate;
     let p = plan(vec![c]);
     insta::assert_snapshot!("create_before_destroy_replacement", text(&p));
+}
+
+#[test]
+fn rebuild_causes_and_leftovers() {
+    let before = web_before();
+    let after = with(&before, &[("id", unknown()), ("arn", unknown())]);
+    let mut c = change(
+        addr("web"),
+        Action::CreateThenDelete,
+        Some(before),
+        Some(after),
+    );
+    c.reason = Reason::CannotUpdate;
+    c.keep_old = true;
+    c.causes = vec![
+        kiln_core::provider::Cause {
+            summary: "file app/install.sh modified".into(),
+            diff: Some("@@ -1,2 +1,2 @@\n #!/bin/sh\n-VERSION=1.0\n+VERSION=2.0\n".into()),
+        },
+        kiln_core::provider::Cause::new(
+            "everything built from it is replaced too: test_server.app[0]",
+        ),
+    ];
+    let mut p = plan(vec![c]);
+    p.leftovers.push(kiln_core::plan::Leftover {
+        id: "build-1/vm".into(),
+        temporary: kiln_core::state::TemporaryState {
+            owner: "test_server.web".into(),
+            provider: "provider.test".into(),
+            kind: "build_vm".into(),
+            description: "build machine (pid 42)".into(),
+            data: serde_json::Value::Null,
+        },
+    });
+    insta::assert_snapshot!("rebuild_causes_and_leftovers", text(&p));
 }
 
 #[test]

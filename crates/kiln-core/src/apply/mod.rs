@@ -47,6 +47,10 @@ pub struct Outcome {
     /// Not started: something they waited for failed, or the run was interrupted.
     pub skipped: Vec<(InstanceAddr, OpKind)>,
     pub interrupted: bool,
+    /// When each completed create finished and how long it took (an image's build, for
+    /// manifests).
+    pub creates:
+        std::collections::HashMap<InstanceAddr, (std::time::SystemTime, std::time::Duration)>,
     /// The log file of each build that ran, in the order they were announced.
     pub build_logs: Vec<(InstanceAddr, std::path::PathBuf)>,
     pub diagnostics: Diagnostics,

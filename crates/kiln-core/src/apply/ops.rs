@@ -69,6 +69,10 @@ pub fn build(plan: &Plan, deps: &HashMap<InstanceAddr, BTreeSet<InstanceAddr>>) 
                 deleter.entry(&c.addr).or_default().push(d);
                 producer.insert(&c.addr, cr);
             }
+            Action::CreateThenDelete if c.keep_old => {
+                let key = new_deposed_key();
+                producer.insert(&c.addr, push(&mut ops, OpKind::Create, i, key));
+            }
             Action::CreateThenDelete => {
                 let key = new_deposed_key();
                 let cr = push(&mut ops, OpKind::Create, i, key.clone());

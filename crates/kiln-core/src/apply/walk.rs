@@ -136,6 +136,7 @@ impl<'a> Walk<'a> {
                 skipped: Vec::new(),
                 interrupted: false,
                 build_logs: Vec::new(),
+                creates: HashMap::new(),
                 diagnostics: Diagnostics::new(),
                 added: 0,
                 changed: 0,
@@ -424,7 +425,12 @@ impl<'a> Walk<'a> {
         self.outcome.diagnostics.extend(out.diagnostics);
         self.status[i] = Status::Done;
         match op.kind {
-            OpKind::Create => self.outcome.added += 1,
+            OpKind::Create => {
+                self.outcome.added += 1;
+                self.outcome
+                    .creates
+                    .insert(addr.clone(), (std::time::SystemTime::now(), elapsed));
+            }
             OpKind::Update => self.outcome.changed += 1,
             OpKind::Delete => self.outcome.destroyed += 1,
             OpKind::Read => {}

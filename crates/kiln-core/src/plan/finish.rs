@@ -235,3 +235,36 @@ pub fn explain_replacements(
         changes[i].causes.push(crate::provider::Cause::new(note));
     }
 }
+
+/// Marks the create-then-delete replacements whose old object is still used by objects
+/// this plan leaves alone (a targeted run such as `kiln build`): the old object is kept,
+/// deposed, and the next full apply deletes it once its users are replaced. Returns, per
+/// change kept, who uses it.
+pub fn keep_replaced_in_use(plan: &mut super::Plan) -> Vec<(InstanceAddr, Vec<String>)> {
+    let moving: HashSet<InstanceAddr> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action.is_replace() || c.action == Action::Delete)
+        .map(|c| c.addr.clone())
+        .collect();
+    let mut kept = Vec::new();
+    for c in plan.changes.iter_mut() {
+        if c.action != Action::CreateThenDelete || !c.deposed.is_empty() {
+            continue;
+        }
+        let resource = c.addr.resource.to_string();
+        let users: Vec<String> = plan
+            .prior_state
+            .objects()
+            .filter(|(a, deposed, _, inst)| {
+                deposed.is_empty() && !moving.contains(a) && inst.dependencies.contains(&resource)
+            })
+            .map(|(a, _, _, _)| a.to_string())
+            .collect();
+        if !users.is_empty() {
+            c.keep_old = true;
+            kept.push((c.addr.clone(), users));
+        }
+    }
+    kept
+}

@@ -123,6 +123,7 @@ impl ResourceHook for PlanHook<'_> {
             causes: resp.causes,
             dependencies: Vec::new(),
             create_before_destroy: cbd,
+            keep_old: false,
         };
         let Some(prior) = prior else {
             return self.record(change);
@@ -215,6 +216,7 @@ impl ResourceHook for PlanHook<'_> {
                 causes: Vec::new(),
                 dependencies: Vec::new(),
                 create_before_destroy: false,
+                keep_old: false,
             };
             let mut rec = self.recorded.borrow_mut();
             rec.configs.insert(addr.clone(), config.clone());

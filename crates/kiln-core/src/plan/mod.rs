@@ -10,6 +10,7 @@
 //! 6. apply `--target` / `--exclude`, check `prevent_destroy`, diff outputs ([`finish`]).
 
 mod finish;
+pub use finish::keep_replaced_in_use;
 mod hook;
 mod model;
 mod orphans;

@@ -91,6 +91,11 @@ pub struct ResourceChange {
     /// Resource addresses it depends on (for ordering apply and recording in state).
     pub dependencies: Vec<String>,
     pub create_before_destroy: bool,
+    /// For a create-then-delete replacement: keep the old object (deposed) instead of
+    /// deleting it, because objects outside this run still use it (`kiln build` rebuilds
+    /// an image that running machines were made from; the next apply replaces them, then
+    /// deletes it).
+    pub keep_old: bool,
 }
 
 /// A change to an output value.
@@ -158,6 +163,7 @@ impl Plan {
                 Action::Create => t.add += 1,
                 Action::Update => t.change += 1,
                 Action::Delete => t.destroy += 1,
+                Action::CreateThenDelete if c.keep_old => t.add += 1,
                 Action::DeleteThenCreate | Action::CreateThenDelete => {
                     t.add += 1;
                     t.destroy += 1;

@@ -50,6 +50,7 @@ pub fn plan_deletes(
             causes: Vec::new(),
             dependencies: inst.dependencies.clone(),
             create_before_destroy: inst.create_before_destroy,
+            keep_old: false,
         });
     }
     if mode == PlanMode::Destroy {

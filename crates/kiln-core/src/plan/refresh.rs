@@ -160,5 +160,6 @@ fn drift_change(
         causes: Vec::new(),
         dependencies: Vec::new(),
         create_before_destroy: false,
+        keep_old: false,
     }
 }
