@@ -260,6 +260,21 @@ pub fn print_json_plan(plan: &Plan) {
             )
         );
     }
+    for l in &plan.leftovers {
+        let t = &l.temporary;
+        println!(
+            "{}",
+            crate::events::json_line(
+                "planned_cleanup",
+                &format!(
+                    "{}: leftover from an interrupted build of {}: will be deleted",
+                    t.description, t.owner
+                ),
+                "info",
+                serde_json::json!({"temporary": {"id": l.id, "owner": t.owner, "kind": t.kind, "description": t.description}}),
+            )
+        );
+    }
     for c in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
         println!(
             "{}",
@@ -276,6 +291,8 @@ pub fn print_json_plan(plan: &Plan) {
                     "action": crate::events::action_name(c.action),
                     "deposed": c.deposed,
                     "replace_paths": c.replace_paths.iter().map(|p| kiln_core::provider::path_to_string(p)).collect::<Vec<_>>(),
+                    "causes": c.causes,
+                    "keep_old": c.keep_old,
                 }}),
             )
         );

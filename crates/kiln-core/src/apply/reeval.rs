@@ -29,6 +29,8 @@ struct ApplyHook<'a> {
     providers: &'a ProviderSet,
     current: &'a HashMap<InstanceAddr, Value>,
     wanted: &'a HashMap<InstanceAddr, Option<Value>>,
+    /// The state now, for each object's provider-private record.
+    state: &'a crate::state::State,
     data: &'a RefCell<HashMap<InstanceAddr, Value>>,
     configs: RefCell<HashMap<InstanceAddr, (Value, Value)>>,
     triggers: RefCell<HashMap<InstanceAddr, String>>,
@@ -65,7 +67,11 @@ impl ResourceHook for ApplyHook<'_> {
                     prior: prior.clone(),
                     config: config.clone(),
                     proposed: crate::plan::propose(&config, prior.as_ref(), inst),
-                    prior_private: None,
+                    prior_private: self
+                        .state
+                        .instance(&inst.addr)
+                        .and_then(|i| i.extra.get(crate::plan::PRIVATE_KEY))
+                        .cloned(),
                 });
                 diags.extend(resp.diagnostics);
                 self.configs
@@ -118,6 +124,7 @@ pub fn reevaluate(
     providers: &ProviderSet,
     current: &HashMap<InstanceAddr, Value>,
     wanted: &HashMap<InstanceAddr, Option<Value>>,
+    state: &crate::state::State,
     data: &mut HashMap<InstanceAddr, Value>,
 ) -> Reevaluated {
     let cache = RefCell::new(std::mem::take(data));
@@ -126,6 +133,7 @@ pub fn reevaluate(
         providers,
         current,
         wanted,
+        state,
         data: &cache,
         configs: RefCell::new(HashMap::new()),
         triggers: RefCell::new(HashMap::new()),

@@ -504,6 +504,7 @@ impl<'a> Walk<'a> {
                     &self.planned.providers,
                     &self.current,
                     wanted,
+                    &self.outcome.state,
                     &mut self.data,
                 )
             })
