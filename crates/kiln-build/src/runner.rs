@@ -113,7 +113,7 @@ impl Outcome {
             Ending::Cancelled { step } if step.is_empty() => {
                 "cancelled before the build started".to_string()
             }
-            Ending::Cancelled { step } => format!("cancelled while it was {step}"),
+            Ending::Cancelled { step } => format!("cancelled during \"{step}\""),
         };
         match &self.cleanups {
             Cleanups::Kept { .. } => {

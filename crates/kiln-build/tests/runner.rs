@@ -148,7 +148,7 @@ async fn cancel_drops_the_running_step_at_once_and_cleans_up() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(out.ending, Ending::Cancelled { step: "b".into() });
     assert_eq!(events(&cx), ["run a", "run b", "cleanup b", "cleanup a"]);
-    assert_eq!(out.error().as_deref(), Some("cancelled while it was b"));
+    assert_eq!(out.error().as_deref(), Some("cancelled during \"b\""));
 }
 
 #[tokio::test]
