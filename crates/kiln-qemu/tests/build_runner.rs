@@ -10,7 +10,7 @@
 //! The VM tests take turns (one lock), so that two cores boot one guest at a time.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use kiln_core::addr::InstanceAddr;
@@ -46,10 +46,11 @@ fn base_dir() -> &'static Path {
     })
 }
 
-/// One VM test at a time; a failed test must not block the others.
-fn turn() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// One VM test at a time (an async lock: it is held across awaits, and a test that
+/// panics releases it).
+async fn turn() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
 }
 
 /// A configured provider with its own store in a temporary working directory.
@@ -201,7 +202,7 @@ async fn wait_for_line(rec: &Recorder, text: &str, timeout: Duration) {
 
 #[tokio::test]
 async fn a_successful_build_streams_output_keeps_its_log_and_leaves_nothing() {
-    let _turn = turn();
+    let _turn = turn().await;
     let env = Env::new().await;
     std::fs::create_dir_all(env.dir.path().join("app")).expect("mkdir");
     std::fs::write(env.dir.path().join("app/hello.txt"), "hello\n").expect("write");
@@ -250,7 +251,7 @@ async fn a_successful_build_streams_output_keeps_its_log_and_leaves_nothing() {
 
 #[tokio::test]
 async fn a_failing_provisioner_leaves_no_machine_no_files_and_nothing_recorded() {
-    let _turn = turn();
+    let _turn = turn().await;
     let env = Env::new().await;
     let (run, rec) = RunContext::detached();
     let config = env.config(
@@ -282,7 +283,7 @@ async fn a_failing_provisioner_leaves_no_machine_no_files_and_nothing_recorded()
 
 #[tokio::test]
 async fn cancelling_in_the_middle_cleans_up() {
-    let _turn = turn();
+    let _turn = turn().await;
     let env = Env::new().await;
     let (run, rec) = RunContext::detached();
     let config = env.config(
@@ -315,7 +316,7 @@ async fn cancelling_in_the_middle_cleans_up() {
 
 #[tokio::test]
 async fn abort_keeps_the_machine_reachable_until_delete_temporary_removes_it() {
-    let _turn = turn();
+    let _turn = turn().await;
     let env = Env::new().await;
     let (mut run, rec) = RunContext::detached();
     run.on_error = OnError::Abort;
@@ -385,7 +386,7 @@ async fn abort_keeps_the_machine_reachable_until_delete_temporary_removes_it() {
 
 #[tokio::test]
 async fn communicator_none_runs_local_provisioners_and_powers_off_by_acpi() {
-    let _turn = turn();
+    let _turn = turn().await;
     let env = Env::new().await;
     let (run, rec) = RunContext::detached();
     let config = env.config(
