@@ -3,7 +3,9 @@
 //! between them (`qemu_network`) and inbound rules (`qemu_firewall`), all on the
 //! operator's machine with no cloud account.
 //!
-//! Module map: [`schema`] (what users write); [`build`] and [`provision`] (image builds);
+//! Module map: [`schema`] (what users write); [`build`] (image builds, as steps on
+//! `kiln_build`'s runner, with the provisioners of `kiln_build::provision`) and
+//! [`provision`] (which provisioners this builder refuses);
 //! [`instance`], [`network`] with [`switch`], and [`firewall`] (the resources); [`vm`],
 //! [`qmp`], [`qemu_img`] and [`accel`] (QEMU itself); [`store`] (where everything lives on
 //! disk); [`source`] and [`fingerprint`] (what an image is built from).

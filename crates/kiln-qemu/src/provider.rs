@@ -8,8 +8,9 @@ use kiln_builtin::object::{attr, set_attr, str_attr};
 use kiln_core::diag::{Diagnostic, Diagnostics};
 use kiln_core::lang::{Type, Value};
 use kiln_core::provider::{
-    ApplyRequest, ApplyResponse, BoxFuture, ConfigureRequest, DeleteRequest, Limits, PathStep,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, BoxFuture, ConfigureRequest, DeleteRequest,
+    DeleteTemporaryRequest, Limits, PathStep, PlanRequest, PlanResponse, Provider, ReadRequest,
+    ReadResponse,
 };
 use kiln_core::schema::ProviderSchema;
 
@@ -247,19 +248,32 @@ impl Provider for QemuProvider {
             };
             let planned = req.planned;
             let base_dir = req.cx.base_dir.clone();
-            let name = req.cx.addr.to_string();
+            let mut warnings = Diagnostics::new();
             let r: Result<Value, Diagnostics> = match req.type_name.as_str() {
                 IMAGE => {
                     let fp = str_attr(&planned, "fingerprint").unwrap_or("").to_string();
-                    build::build(settings, &name, &req.config, &base_dir, &fp)
+                    let build_name = kiln_build::BuildName::new(&req.cx.addr, "qemu");
+                    match build::build(settings, build_name, &req.config, &base_dir, &fp, &req.run)
                         .await
-                        .map(|b| {
+                    {
+                        Ok(b) => {
+                            for w in &b.warnings {
+                                warnings.push(Diagnostic::warning(
+                                    "The image was built, but cleaning up after the build failed",
+                                    format!("{w}\nThe next kiln apply tries again."),
+                                ));
+                            }
                             let mut v = set_attr(planned, "id", Value::string(b.id));
                             v = set_attr(v, "path", Value::string(b.path.display().to_string()));
                             v = set_attr(v, "size", Value::int(b.size as i64));
-                            set_attr(v, "build_log", Value::string(b.log.display().to_string()))
-                        })
-                        .map_err(failed("Image build failed"))
+                            Ok(set_attr(
+                                v,
+                                "build_log",
+                                Value::string(b.log.display().to_string()),
+                            ))
+                        }
+                        Err(e) => Err(error("Image build failed", e)),
+                    }
                 }
                 INSTANCE => {
                     let host = instance::hostname_for(
@@ -291,7 +305,7 @@ impl Provider for QemuProvider {
                 Ok(v) => ApplyResponse {
                     private: None,
                     new_state: Some(v),
-                    diagnostics: Diagnostics::new(),
+                    diagnostics: warnings,
                 },
                 Err(d) => failure(d),
             }
@@ -325,6 +339,10 @@ impl Provider for QemuProvider {
         })
     }
 
+    fn delete_temporary(&self, req: DeleteTemporaryRequest) -> BoxFuture<'_, Diagnostics> {
+        Box::pin(self.remove_temporary(req))
+    }
+
     fn delete(&self, req: DeleteRequest) -> BoxFuture<'_, Diagnostics> {
         Box::pin(async move {
             let settings = match self.settings() {
@@ -344,6 +362,26 @@ impl Provider for QemuProvider {
                 Err(e) => error("Cannot destroy", e),
             }
         })
+    }
+}
+
+impl QemuProvider {
+    /// [`Provider::delete_temporary`]: what a killed or kept image build left.
+    async fn remove_temporary(&self, req: DeleteTemporaryRequest) -> Diagnostics {
+        // Unconfigured (no qemu block evaluated yet), the default binary name is still
+        // enough to recognise a build's QEMU by its arguments.
+        let qemu = self
+            .settings
+            .get()
+            .map(|s| s.qemu.clone())
+            .unwrap_or_else(|| PathBuf::from("qemu-system-x86_64"));
+        match build::temporaries::delete(&req.kind, &req.data, &qemu).await {
+            Ok(()) => Diagnostics::new(),
+            Err(e) => error(
+                &format!("Cannot remove what the build of {} left", req.owner),
+                e,
+            ),
+        }
     }
 }
 

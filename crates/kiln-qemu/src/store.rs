@@ -6,6 +6,10 @@
 //! .kiln/images/<id>.json         what each image was built from (ImageMeta)
 //! .kiln/images/<id>.log          the build's provisioner output
 //! .kiln/images/base-<digest>.*   imported source images, kernels and initrds (a cache)
+//! .kiln/images/.build-<id>/      a running build: keys, fw_cfg files, QEMU's pid, QMP
+//!                                socket and console (removed when the build ends)
+//! .kiln/images/.build-<id>.qcow2 a running build's disk overlay (likewise)
+//! .kiln/logs/build-<id>.log      a build's log while it runs; kept there when it fails
 //! .kiln/instances/<id>/          a VM: disk overlay, QMP socket, pid file, console log
 //! .kiln/networks/<id>/           a private segment: its switch's socket, pid and rules
 //! .kiln/firewalls/<id>.json      a firewall's rules
@@ -45,6 +49,15 @@ impl Store {
 
     pub fn image_log(&self, id: &str) -> PathBuf {
         self.images().join(format!("{id}.log"))
+    }
+
+    /// Logs of builds that are running or failed (a built image's log moves beside it).
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    pub fn build_log(&self, build_id: &str) -> PathBuf {
+        self.logs().join(format!("{build_id}.log"))
     }
 
     pub fn instances(&self) -> PathBuf {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 use crate::accel::Accel;
 use crate::qmp::Qmp;
@@ -105,15 +105,8 @@ impl VmSpec {
         c
     }
 
-    /// Starts a VM tied to this process (a build machine): killed if Kiln drops it, so a
-    /// build never leaves a machine running.
-    pub fn spawn_child(&self) -> Result<Child, String> {
-        let mut c = self.command();
-        c.kill_on_drop(true);
-        c.spawn().map_err(|e| spawn_error(&self.qemu, e))
-    }
-
-    /// Starts a long-running VM as a daemon that outlives Kiln; returns its pid.
+    /// Starts a VM as a daemon that outlives Kiln (a long-running instance, or a build
+    /// machine that `--on-error=abort` may keep); returns its pid.
     pub async fn spawn_daemon(&self) -> Result<u32, String> {
         let mut c = self.command();
         c.arg("-daemonize").arg("-pidfile").arg(self.pid_file());

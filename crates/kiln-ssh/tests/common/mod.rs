@@ -55,6 +55,10 @@ pub struct Options {
     pub root_password: Option<String>,
     /// More dropbear arguments, e.g. `-j` to refuse TCP forwarding.
     pub extra_args: Vec<String>,
+    /// A directory bound over /usr/local/sbin in the server's namespace: programs in it
+    /// are on the PATH of root's sessions (dropbear's default root PATH starts there),
+    /// e.g. a stand-in for a program the host lacks.
+    pub bin_dir: Option<PathBuf>,
 }
 
 pub fn free_port() -> u16 {
@@ -123,12 +127,14 @@ impl Dropbear {
         let child = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c"])
             .arg(concat!(
-                r#"home=$1 shadow=$2; shift 2; mount --bind "$home" /root && "#,
-                r#"{ [ ! -e "$shadow" ] || mount --bind "$shadow" /etc/shadow; } && exec "$@""#
+                r#"home=$1 shadow=$2 bin=$3; shift 3; mount --bind "$home" /root && "#,
+                r#"{ [ ! -e "$shadow" ] || mount --bind "$shadow" /etc/shadow; } && "#,
+                r#"{ [ -z "$bin" ] || mount --bind "$bin" /usr/local/sbin; } && exec "$@""#
             ))
             .arg("sh")
             .arg(&home)
             .arg(&shadow)
+            .arg(options.bin_dir.as_deref().unwrap_or(Path::new("")))
             .arg(&dropbear)
             .args(&dropbear_args)
             .arg("-p")
