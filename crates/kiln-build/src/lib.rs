@@ -11,3 +11,5 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 #![warn(clippy::unwrap_used)]
+
+pub mod fingerprint;
