@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use kiln_build::fingerprint::Record;
 use kiln_builtin::object::{attr, set_attr, str_attr};
 use kiln_core::diag::{Diagnostic, Diagnostics};
 use kiln_core::lang::{Type, Value};
 use kiln_core::provider::{
-    ApplyRequest, ApplyResponse, BoxFuture, ConfigureRequest, DeleteRequest, Limits, PathStep,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, BoxFuture, CallContext, ConfigureRequest, DeleteRequest, Limits,
+    PathStep, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
 };
 use kiln_core::schema::ProviderSchema;
 
@@ -21,6 +22,7 @@ use crate::{accel, build, fingerprint, firewall, instance, network, provision, s
 pub struct QemuProvider {
     schema: Arc<ProviderSchema>,
     settings: Arc<OnceLock<Settings>>,
+    fingerprints: Arc<fingerprint::Memo>,
 }
 
 impl Default for QemuProvider {
@@ -34,6 +36,7 @@ impl QemuProvider {
         QemuProvider {
             schema: Arc::new(schema::provider_schema()),
             settings: Arc::new(OnceLock::new()),
+            fingerprints: Arc::default(),
         }
     }
 
@@ -45,6 +48,27 @@ impl QemuProvider {
             )
             .into()
         })
+    }
+}
+
+impl QemuProvider {
+    /// An image's inputs as a build finds them, read off the async workers.
+    async fn inputs_at_build_start(
+        &self,
+        planned: &Value,
+        config: &Value,
+        cx: &CallContext,
+        private: Option<&serde_json::Value>,
+    ) -> Result<Record, String> {
+        let planned = str_attr(planned, "fingerprint").map(str::to_string);
+        let (config, base) = (config.clone(), cx.base_dir.clone());
+        let (private, key) = (private.cloned(), cx.addr.to_string());
+        let memo = self.fingerprints.clone();
+        kiln_builtin::object::blocking(move || {
+            let planned = planned.as_deref();
+            fingerprint::at_build_start(&config, &base, planned, private.as_ref(), &memo, &key)
+        })
+        .await
     }
 }
 
@@ -154,6 +178,7 @@ impl Provider for QemuProvider {
         let mut diags = Diagnostics::new();
         let mut planned = req.proposed;
         let mut requires_replace = Vec::new();
+        let mut causes = Vec::new();
         let creating = req.prior.is_none();
         let config = &req.config;
         let settings = self.settings.get();
@@ -183,24 +208,26 @@ impl Provider for QemuProvider {
                         ));
                     }
                 }
-                if config.is_wholly_known() {
-                    match fingerprint::of(config, &req.cx.base_dir) {
-                        Ok(fp) => {
-                            let prior_fp =
-                                req.prior.as_ref().and_then(|p| str_attr(p, "fingerprint"));
-                            if prior_fp != Some(fp.as_str()) {
-                                if !creating {
-                                    requires_replace
-                                        .push(vec![PathStep::Attr("fingerprint".into())]);
-                                }
-                                for k in ["id", "path", "size", "build_log"] {
-                                    planned = set_attr(planned, k, Value::unknown(Type::Any));
-                                }
+                let key = req.cx.addr.to_string();
+                let prior_private = req.prior_private.as_ref();
+                let (base, memo) = (&req.cx.base_dir, &*self.fingerprints);
+                match fingerprint::plan(config, base, req.prior.as_ref(), prior_private, memo, &key)
+                {
+                    Ok(fp) => {
+                        if fp.changed {
+                            if !creating {
+                                requires_replace.push(vec![PathStep::Attr("fingerprint".into())]);
                             }
-                            planned = set_attr(planned, "fingerprint", Value::string(fp));
+                            for k in ["id", "path", "size", "build_log"] {
+                                planned = set_attr(planned, k, Value::unknown(Type::Any));
+                            }
                         }
-                        Err(e) => diags.push(Diagnostic::error("Cannot read an image input", e)),
+                        let known = fp.fingerprint.map(Value::string);
+                        let value = known.unwrap_or(Value::unknown(Type::String));
+                        planned = set_attr(planned, "fingerprint", value);
+                        causes = fp.causes;
                     }
+                    Err(e) => diags.push(Diagnostic::error("Cannot read an image input", e)),
                 }
             }
             INSTANCE => {
@@ -232,7 +259,7 @@ impl Provider for QemuProvider {
             _ => {}
         }
         PlanResponse {
-            causes: Vec::new(),
+            causes,
             planned,
             requires_replace,
             diagnostics: diags,
@@ -248,19 +275,35 @@ impl Provider for QemuProvider {
             let planned = req.planned;
             let base_dir = req.cx.base_dir.clone();
             let name = req.cx.addr.to_string();
+            let mut private = None;
             let r: Result<Value, Diagnostics> = match req.type_name.as_str() {
-                IMAGE => {
-                    let fp = str_attr(&planned, "fingerprint").unwrap_or("").to_string();
-                    build::build(settings, &name, &req.config, &base_dir, &fp)
-                        .await
-                        .map(|b| {
-                            let mut v = set_attr(planned, "id", Value::string(b.id));
-                            v = set_attr(v, "path", Value::string(b.path.display().to_string()));
-                            v = set_attr(v, "size", Value::int(b.size as i64));
-                            set_attr(v, "build_log", Value::string(b.log.display().to_string()))
-                        })
-                        .map_err(failed("Image build failed"))
-                }
+                IMAGE => match self
+                    .inputs_at_build_start(
+                        &planned,
+                        &req.config,
+                        &req.cx,
+                        req.prior_private.as_ref(),
+                    )
+                    .await
+                {
+                    Err(e) => Err(error("Cannot start the image build", e)),
+                    Ok(record) => {
+                        let fp = record.fingerprint.clone();
+                        private = Some(record.to_json());
+                        build::build(settings, &name, &req.config, &base_dir, &fp)
+                            .await
+                            .map(|b| {
+                                let mut v = set_attr(planned, "fingerprint", Value::string(fp));
+                                v = set_attr(v, "id", Value::string(b.id));
+                                let path = b.path.display().to_string();
+                                v = set_attr(v, "path", Value::string(path));
+                                v = set_attr(v, "size", Value::int(b.size as i64));
+                                let log = b.log.display().to_string();
+                                set_attr(v, "build_log", Value::string(log))
+                            })
+                            .map_err(failed("Image build failed"))
+                    }
+                },
                 INSTANCE => {
                     let host = instance::hostname_for(
                         &req.cx
@@ -289,7 +332,7 @@ impl Provider for QemuProvider {
             };
             match r {
                 Ok(v) => ApplyResponse {
-                    private: None,
+                    private,
                     new_state: Some(v),
                     diagnostics: Diagnostics::new(),
                 },
