@@ -408,24 +408,42 @@ fn without_a_record_the_plan_says_so() -> TestResult {
 }
 
 #[test]
-fn unknown_inputs_are_explained() {
-    let mut c = config(256, "pw");
+fn unknown_inputs_are_explained_with_the_known_changes() -> TestResult {
+    let dir = project()?;
+    let before = fingerprint(dir.path(), &config(256, "pw"), None)?;
+    later();
+    write(dir.path(), "app/install.sh", "#!/bin/sh\necho v2\n", 0o755)?;
+    let mut c = config(512, "pw");
     if let kiln_core::lang::Kind::Object(m) = &mut c.kind {
         m.insert("source".into(), Value::unknown(Type::String));
         m.insert("cpus".into(), Value::unknown(Type::Number));
         m.insert("id".into(), Value::unknown(Type::String));
     }
-    let summaries: Vec<String> = explain_unknown(&c, &SPEC)
-        .into_iter()
-        .map(|c| c.summary)
-        .collect();
+    // Only the script is known to be read: the tree is not named as removed.
+    let files = vec![FileInput::script(
+        "app/install.sh",
+        dir.path().join("app/install.sh"),
+    )];
+    let pending = explain_unknown(&c, &SPEC, &files, Some(&before.record), None)?;
+    let summaries: Vec<&str> = pending.causes.iter().map(|c| c.summary.as_str()).collect();
     assert_eq!(
         summaries,
         [
+            "its source image is rebuilt",
             "attribute cpus is not known yet",
-            "its source image is rebuilt"
+            "attribute memory changed",
+            "file app/install.sh modified"
         ]
     );
+    assert!(pending.causes[3]
+        .diff
+        .as_deref()
+        .unwrap_or("")
+        .contains("+echo v2"));
+    // Without a record, only what is unknown.
+    let alone = explain_unknown(&c, &SPEC, &files, None, None)?;
+    assert_eq!(alone.causes.len(), 2);
+    Ok(())
 }
 
 #[test]

@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use kiln_core::lang::Value;
 use kiln_core::provider::Cause;
 
 use super::record::{FileFacts, Input, Record, RECORD_VERSION};
 use super::text_diff::unified;
-use super::ConfigSpec;
 
 /// At most this many names follow a directory's summary.
 const MAX_NAMES: usize = 5;
@@ -31,18 +29,29 @@ pub fn explain(prior: Option<&Record>, new: &Record) -> Vec<Cause> {
             "fingerprint changed (the previous inputs were recorded by another version of Kiln)",
         )];
     }
+    let mut causes = changes(prior, new, true);
+    if causes.is_empty() {
+        causes.push(Cause::new("fingerprint changed"));
+    }
+    causes
+}
+
+/// The inputs that differ between two records of the same version, the source image
+/// first. `removed`: whether inputs missing from `new` count (they do not when `new`
+/// holds only the inputs known so far).
+pub(crate) fn changes(prior: &Record, new: &Record, removed: bool) -> Vec<Cause> {
     let old: BTreeMap<(bool, &str), &Input> =
         prior.inputs.iter().map(|i| (i.sort_key(), i)).collect();
-    let new_inputs: BTreeMap<(bool, &str), &Input> =
+    let now: BTreeMap<(bool, &str), &Input> =
         new.inputs.iter().map(|i| (i.sort_key(), i)).collect();
-    let mut keys: Vec<&(bool, &str)> = old.keys().chain(new_inputs.keys()).collect();
+    let mut keys: Vec<&(bool, &str)> = old.keys().chain(now.keys()).collect();
     keys.sort();
     keys.dedup();
     let mut source = Vec::new();
     let mut rest = Vec::new();
     for key in keys {
-        let (a, b) = (old.get(key).copied(), new_inputs.get(key).copied());
-        if a.map(Input::digest) == b.map(Input::digest) {
+        let (a, b) = (old.get(key).copied(), now.get(key).copied());
+        if a.map(Input::digest) == b.map(Input::digest) || (b.is_none() && !removed) {
             continue;
         }
         match cause(a, b) {
@@ -52,25 +61,7 @@ pub fn explain(prior: Option<&Record>, new: &Record) -> Vec<Cause> {
         }
     }
     source.append(&mut rest);
-    if source.is_empty() {
-        source.push(Cause::new("fingerprint changed"));
-    }
     source
-}
-
-/// Why an image's fingerprint cannot be known yet: its source image is being rebuilt, or
-/// another attribute refers to something not created yet.
-pub fn explain_unknown(config: &Value, spec: &ConfigSpec<'_>) -> Vec<Cause> {
-    super::attrs::unknown_attributes(config, spec)
-        .into_iter()
-        .map(|name| {
-            if spec.source == Some(name) {
-                Cause::new("its source image is rebuilt")
-            } else {
-                Cause::new(format!("attribute {name} is not known yet"))
-            }
-        })
-        .collect()
 }
 
 /// One changed input; `true` when it is about the source image.

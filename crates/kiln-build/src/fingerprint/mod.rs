@@ -23,6 +23,7 @@
 //! | `provisioners` | which files provisioners read |
 //! | `record` | the record kept in state |
 //! | `explain`, `text_diff` | causes for a plan |
+//! | `pending` | causes for an image whose configuration is not known yet |
 //! | `digest` | hashing primitives |
 //! | `error` | the error naming the unreadable input |
 
@@ -31,6 +32,7 @@ mod digest;
 mod error;
 mod explain;
 mod files;
+mod pending;
 mod provisioners;
 mod record;
 mod text_diff;
@@ -41,7 +43,8 @@ use std::path::PathBuf;
 use kiln_core::lang::Value;
 
 pub use error::FingerprintError;
-pub use explain::{explain, explain_unknown};
+pub use explain::explain;
+pub use pending::{explain_unknown, Pending};
 pub use provisioners::provisioner_files;
 pub use record::{FileFacts, Input, Record, RECORD_VERSION};
 pub use walk::{walk, WalkEntry};
@@ -109,8 +112,8 @@ pub struct Stats {
 }
 
 /// The fingerprint of an image whose configuration is wholly known (check with
-/// [`Value::is_wholly_known`]; otherwise [`explain_unknown`] says why it cannot be
-/// computed). `files` may repeat a label: it counts once. `cache` is the previous record:
+/// [`Value::is_wholly_known`]; otherwise [`explain_unknown`] says why the image is
+/// rebuilt). `files` may repeat a label: it counts once. `cache` is the previous record:
 /// a file whose size, mtime, ctime, inode and mode it records unchanged (and that had not
 /// changed just before the record was made) keeps its recorded digest unread. It changes
 /// how much is read, not the result.
