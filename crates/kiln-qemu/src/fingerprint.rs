@@ -96,28 +96,31 @@ pub fn plan(
     memo: &Memo,
     key: &str,
 ) -> Result<Planned, String> {
+    let prior_fp = prior.and_then(|p| str_attr(p, "fingerprint"));
+    let prior_record = prior_private.and_then(Record::from_json);
+    // Only a record of the fingerprint in state describes the image's inputs.
+    let described = prior_record
+        .clone()
+        .filter(|r| Some(r.fingerprint.as_str()) == prior_fp);
+    // This process's own record is the newest; the state's serves the first plan.
+    let cache = memo.get(key).or(prior_record);
+    let files = file_inputs(config, base_dir);
     if !config.is_wholly_known() {
+        let pending =
+            fp::explain_unknown(config, &SPEC, &files, described.as_ref(), cache.as_ref())
+                .map_err(|e| e.to_string())?;
+        memo.put(key, &pending.known);
         return Ok(Planned {
             fingerprint: None,
             changed: true,
-            causes: prior
-                .map(|_| fp::explain_unknown(config, &SPEC))
-                .unwrap_or_default(),
+            causes: prior.map(|_| pending.causes).unwrap_or_default(),
         });
     }
-    let prior_fp = prior.and_then(|p| str_attr(p, "fingerprint"));
-    let prior_record = prior_private.and_then(Record::from_json);
-    // This process's own record is the newest; the state's serves the first plan.
-    let cache = memo.get(key).or_else(|| prior_record.clone());
-    let now = of(config, base_dir, cache.as_ref())?;
+    let now = fp::compute(config, &SPEC, &files, cache.as_ref()).map_err(|e| e.to_string())?;
     memo.put(key, &now.record);
     let changed = prior_fp != Some(now.digest.as_str());
     let causes = match prior {
-        Some(_) if changed => {
-            // Only a record of the fingerprint in state describes the image's inputs.
-            let described = prior_record.filter(|r| Some(r.fingerprint.as_str()) == prior_fp);
-            fp::explain(described.as_ref(), &now.record)
-        }
+        Some(_) if changed => fp::explain(described.as_ref(), &now.record),
         _ => Vec::new(),
     };
     Ok(Planned {

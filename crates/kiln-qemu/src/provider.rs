@@ -49,9 +49,7 @@ impl QemuProvider {
             .into()
         })
     }
-}
 
-impl QemuProvider {
     /// An image's inputs as a build finds them, read off the async workers.
     async fn inputs_at_build_start(
         &self,
@@ -277,33 +275,27 @@ impl Provider for QemuProvider {
             let name = req.cx.addr.to_string();
             let mut private = None;
             let r: Result<Value, Diagnostics> = match req.type_name.as_str() {
-                IMAGE => match self
-                    .inputs_at_build_start(
-                        &planned,
-                        &req.config,
-                        &req.cx,
-                        req.prior_private.as_ref(),
-                    )
-                    .await
-                {
-                    Err(e) => Err(error("Cannot start the image build", e)),
-                    Ok(record) => {
-                        let fp = record.fingerprint.clone();
-                        private = Some(record.to_json());
-                        build::build(settings, &name, &req.config, &base_dir, &fp)
-                            .await
-                            .map(|b| {
-                                let mut v = set_attr(planned, "fingerprint", Value::string(fp));
-                                v = set_attr(v, "id", Value::string(b.id));
-                                let path = b.path.display().to_string();
-                                v = set_attr(v, "path", Value::string(path));
-                                v = set_attr(v, "size", Value::int(b.size as i64));
-                                let log = b.log.display().to_string();
-                                set_attr(v, "build_log", Value::string(log))
-                            })
-                            .map_err(failed("Image build failed"))
-                    }
-                },
+                IMAGE => {
+                    let private_ref = req.prior_private.as_ref();
+                    let inputs =
+                        self.inputs_at_build_start(&planned, &req.config, &req.cx, private_ref);
+                    let record = match inputs.await {
+                        Ok(r) => r,
+                        Err(e) => return failure(error("Cannot start the image build", e)),
+                    };
+                    let fp = record.fingerprint.clone();
+                    let planned = set_attr(planned, "fingerprint", Value::string(&fp));
+                    private = Some(record.to_json());
+                    build::build(settings, &name, &req.config, &base_dir, &fp)
+                        .await
+                        .map(|b| {
+                            let mut v = set_attr(planned, "id", Value::string(b.id));
+                            v = set_attr(v, "path", Value::string(b.path.display().to_string()));
+                            v = set_attr(v, "size", Value::int(b.size as i64));
+                            set_attr(v, "build_log", Value::string(b.log.display().to_string()))
+                        })
+                        .map_err(failed("Image build failed"))
+                }
                 INSTANCE => {
                     let host = instance::hostname_for(
                         &req.cx
