@@ -4,13 +4,12 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use kiln_build::fingerprint::Record;
 use kiln_builtin::object::{attr, set_attr, str_attr};
 use kiln_core::diag::{Diagnostic, Diagnostics};
 use kiln_core::lang::{Type, Value};
 use kiln_core::provider::{
-    ApplyRequest, ApplyResponse, BoxFuture, CallContext, ConfigureRequest, DeleteRequest, Limits,
-    PathStep, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
+    ApplyRequest, ApplyResponse, BoxFuture, ConfigureRequest, DeleteRequest, Limits, PathStep,
+    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse,
 };
 use kiln_core::schema::ProviderSchema;
 
@@ -50,23 +49,28 @@ impl QemuProvider {
         })
     }
 
-    /// An image's inputs as a build finds them, read off the async workers.
-    async fn inputs_at_build_start(
+    /// For an image: its inputs as the build finds them, read off the async workers. The
+    /// request comes back with their fingerprint planned, with the record to keep.
+    async fn record_inputs(
         &self,
-        planned: &Value,
-        config: &Value,
-        cx: &CallContext,
-        private: Option<&serde_json::Value>,
-    ) -> Result<Record, String> {
-        let planned = str_attr(planned, "fingerprint").map(str::to_string);
-        let (config, base) = (config.clone(), cx.base_dir.clone());
-        let (private, key) = (private.cloned(), cx.addr.to_string());
+        mut req: ApplyRequest,
+    ) -> Result<(ApplyRequest, Option<serde_json::Value>), Diagnostics> {
+        if req.type_name != IMAGE {
+            return Ok((req, None));
+        }
+        let planned = str_attr(&req.planned, "fingerprint").map(str::to_string);
+        let (config, base) = (req.config.clone(), req.cx.base_dir.clone());
+        let (private, key) = (req.prior_private.clone(), req.cx.addr.to_string());
         let memo = self.fingerprints.clone();
-        kiln_builtin::object::blocking(move || {
+        let record = kiln_builtin::object::blocking(move || {
             let planned = planned.as_deref();
             fingerprint::at_build_start(&config, &base, planned, private.as_ref(), &memo, &key)
         })
         .await
+        .map_err(failed("Cannot start the image build"))?;
+        let fp = Value::string(&record.fingerprint);
+        req.planned = set_attr(req.planned, "fingerprint", fp);
+        Ok((req, Some(record.to_json())))
     }
 }
 
@@ -270,22 +274,16 @@ impl Provider for QemuProvider {
                 Ok(s) => s,
                 Err(d) => return failure(d),
             };
+            let (req, private) = match self.record_inputs(req).await {
+                Ok(r) => r,
+                Err(d) => return failure(d),
+            };
             let planned = req.planned;
             let base_dir = req.cx.base_dir.clone();
             let name = req.cx.addr.to_string();
-            let mut private = None;
             let r: Result<Value, Diagnostics> = match req.type_name.as_str() {
                 IMAGE => {
-                    let private_ref = req.prior_private.as_ref();
-                    let inputs =
-                        self.inputs_at_build_start(&planned, &req.config, &req.cx, private_ref);
-                    let record = match inputs.await {
-                        Ok(r) => r,
-                        Err(e) => return failure(error("Cannot start the image build", e)),
-                    };
-                    let fp = record.fingerprint.clone();
-                    let planned = set_attr(planned, "fingerprint", Value::string(&fp));
-                    private = Some(record.to_json());
+                    let fp = str_attr(&planned, "fingerprint").unwrap_or("").to_string();
                     build::build(settings, &name, &req.config, &base_dir, &fp)
                         .await
                         .map(|b| {
