@@ -13,13 +13,15 @@ pub struct WalkEntry {
     /// The path relative to the directory, with `/` between components.
     pub rel: String,
     pub path: PathBuf,
-    /// Its metadata as listed (symlinks are not followed).
+    /// Its metadata (a link's target's, for a link to a file).
     pub meta: Metadata,
 }
 
 /// Every regular file under `dir`, sorted by relative path so that a digest does not
-/// depend on the order the file system lists entries in. Symbolic links and special
-/// files are left out: an upload skips them too.
+/// depend on the order the file system lists entries in. As the `file` provisioner
+/// uploads them: a link to a file counts as that file (with its metadata), links to
+/// directories are not followed (a link cycle cannot make the walk endless), a dangling
+/// link is an error, and special files are left out.
 pub fn walk(dir: &Path) -> Result<Vec<WalkEntry>, FingerprintError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -29,12 +31,16 @@ pub fn walk(dir: &Path) -> Result<Vec<WalkEntry>, FingerprintError> {
         for entry in entries {
             let entry = entry.map_err(|e| FingerprintError::new("list", d.clone(), e))?;
             let path = entry.path();
-            let meta = entry
-                .metadata()
-                .map_err(|e| FingerprintError::new("inspect", path.clone(), e))?;
+            let inspect = |e| FingerprintError::new("inspect", path.clone(), e);
+            let mut meta = entry.metadata().map_err(inspect)?;
             if meta.is_dir() {
                 stack.push(path);
-            } else if meta.is_file() {
+                continue;
+            }
+            if meta.file_type().is_symlink() {
+                meta = std::fs::metadata(&path).map_err(inspect)?;
+            }
+            if meta.is_file() {
                 let rel = relative(dir, &path);
                 out.push(WalkEntry { rel, path, meta });
             }
@@ -59,15 +65,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_regular_files_sorted_and_skips_links() -> Result<(), Box<dyn std::error::Error>> {
+    fn lists_files_sorted_with_links_to_files_but_not_to_directories(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         std::fs::create_dir_all(dir.path().join("b/c"))?;
         std::fs::write(dir.path().join("b/c/z.txt"), "z")?;
         std::fs::write(dir.path().join("a.txt"), "a")?;
-        std::fs::write(dir.path().join("b/y.txt"), "y")?;
-        std::os::unix::fs::symlink("a.txt", dir.path().join("link"))?;
-        let rels: Vec<String> = walk(dir.path())?.into_iter().map(|e| e.rel).collect();
-        assert_eq!(rels, ["a.txt", "b/c/z.txt", "b/y.txt"]);
+        std::fs::write(dir.path().join("b/y.txt"), "yy")?;
+        std::os::unix::fs::symlink("b/y.txt", dir.path().join("link"))?;
+        std::os::unix::fs::symlink("..", dir.path().join("b/up"))?;
+        let entries = walk(dir.path())?;
+        let rels: Vec<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
+        assert_eq!(rels, ["a.txt", "b/c/z.txt", "b/y.txt", "link"]);
+        assert_eq!(entries[3].meta.len(), 2, "a link has its target's metadata");
+        Ok(())
+    }
+
+    #[test]
+    fn a_dangling_link_names_its_path() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::os::unix::fs::symlink("missing", dir.path().join("gone"))?;
+        let msg = walk(dir.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let want = format!("cannot inspect {}", dir.path().join("gone").display());
+        assert!(msg.starts_with(&want), "{msg}");
         Ok(())
     }
 
