@@ -17,6 +17,7 @@
 //! | [`build_info`] | `build.*` / `KILN_BUILD_*`: the machine as provisioners see it, and the `${build.*}` placeholder substitution |
 //! | [`filter`] | provisioners' `only` / `except` |
 //! | [`provision`] | the provisioners: `shell`, `file`, `shell-local`, `powershell`, `breakpoint`, with `pause_before`, `max_retries`, `timeout` |
+//! | [`fingerprint`] | an image's inputs digested with blake3, a record kept in state that caches file digests and keeps scripts' text, and the plan causes two records explain |
 //! | [`duration`] | `"90s"`, `"5m"`, `"1h30m"` |
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -26,6 +27,7 @@ pub mod build_info;
 pub mod communicator;
 pub mod duration;
 pub mod filter;
+pub mod fingerprint;
 pub mod output;
 pub mod provision;
 pub mod runner;

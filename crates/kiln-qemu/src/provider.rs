@@ -22,6 +22,7 @@ use crate::{accel, build, fingerprint, firewall, instance, network, provision, s
 pub struct QemuProvider {
     schema: Arc<ProviderSchema>,
     settings: Arc<OnceLock<Settings>>,
+    fingerprints: Arc<fingerprint::Memo>,
 }
 
 impl Default for QemuProvider {
@@ -35,6 +36,7 @@ impl QemuProvider {
         QemuProvider {
             schema: Arc::new(schema::provider_schema()),
             settings: Arc::new(OnceLock::new()),
+            fingerprints: Arc::default(),
         }
     }
 
@@ -46,6 +48,30 @@ impl QemuProvider {
             )
             .into()
         })
+    }
+
+    /// For an image: its inputs as the build finds them, read off the async workers. The
+    /// request comes back with their fingerprint planned, with the record to keep.
+    async fn record_inputs(
+        &self,
+        mut req: ApplyRequest,
+    ) -> Result<(ApplyRequest, Option<serde_json::Value>), Diagnostics> {
+        if req.type_name != IMAGE {
+            return Ok((req, None));
+        }
+        let planned = str_attr(&req.planned, "fingerprint").map(str::to_string);
+        let (config, base) = (req.config.clone(), req.cx.base_dir.clone());
+        let (private, key) = (req.prior_private.clone(), req.cx.addr.to_string());
+        let memo = self.fingerprints.clone();
+        let record = kiln_builtin::object::blocking(move || {
+            let planned = planned.as_deref();
+            fingerprint::at_build_start(&config, &base, planned, private.as_ref(), &memo, &key)
+        })
+        .await
+        .map_err(failed("Cannot start the image build"))?;
+        let fp = Value::string(&record.fingerprint);
+        req.planned = set_attr(req.planned, "fingerprint", fp);
+        Ok((req, Some(record.to_json())))
     }
 }
 
@@ -155,6 +181,7 @@ impl Provider for QemuProvider {
         let mut diags = Diagnostics::new();
         let mut planned = req.proposed;
         let mut requires_replace = Vec::new();
+        let mut causes = Vec::new();
         let creating = req.prior.is_none();
         let config = &req.config;
         let settings = self.settings.get();
@@ -184,24 +211,26 @@ impl Provider for QemuProvider {
                         ));
                     }
                 }
-                if config.is_wholly_known() {
-                    match fingerprint::of(config, &req.cx.base_dir) {
-                        Ok(fp) => {
-                            let prior_fp =
-                                req.prior.as_ref().and_then(|p| str_attr(p, "fingerprint"));
-                            if prior_fp != Some(fp.as_str()) {
-                                if !creating {
-                                    requires_replace
-                                        .push(vec![PathStep::Attr("fingerprint".into())]);
-                                }
-                                for k in ["id", "path", "size", "build_log"] {
-                                    planned = set_attr(planned, k, Value::unknown(Type::Any));
-                                }
+                let key = req.cx.addr.to_string();
+                let prior_private = req.prior_private.as_ref();
+                let (base, memo) = (&req.cx.base_dir, &*self.fingerprints);
+                match fingerprint::plan(config, base, req.prior.as_ref(), prior_private, memo, &key)
+                {
+                    Ok(fp) => {
+                        if fp.changed {
+                            if !creating {
+                                requires_replace.push(vec![PathStep::Attr("fingerprint".into())]);
                             }
-                            planned = set_attr(planned, "fingerprint", Value::string(fp));
+                            for k in ["id", "path", "size", "build_log"] {
+                                planned = set_attr(planned, k, Value::unknown(Type::Any));
+                            }
                         }
-                        Err(e) => diags.push(Diagnostic::error("Cannot read an image input", e)),
+                        let known = fp.fingerprint.map(Value::string);
+                        let value = known.unwrap_or(Value::unknown(Type::String));
+                        planned = set_attr(planned, "fingerprint", value);
+                        causes = fp.causes;
                     }
+                    Err(e) => diags.push(Diagnostic::error("Cannot read an image input", e)),
                 }
             }
             INSTANCE => {
@@ -233,7 +262,7 @@ impl Provider for QemuProvider {
             _ => {}
         }
         PlanResponse {
-            causes: Vec::new(),
+            causes,
             planned,
             requires_replace,
             diagnostics: diags,
@@ -244,6 +273,10 @@ impl Provider for QemuProvider {
         Box::pin(async move {
             let settings = match self.settings() {
                 Ok(s) => s,
+                Err(d) => return failure(d),
+            };
+            let (req, private) = match self.record_inputs(req).await {
+                Ok(r) => r,
                 Err(d) => return failure(d),
             };
             let planned = req.planned;
@@ -303,7 +336,7 @@ impl Provider for QemuProvider {
             };
             match r {
                 Ok(v) => ApplyResponse {
-                    private: None,
+                    private,
                     new_state: Some(v),
                     diagnostics: warnings,
                 },
