@@ -236,3 +236,48 @@ fn group_commit_shares_fsyncs_between_concurrent_recorders() {
         "{syncs} fsyncs for {N} entries: group commit should batch them"
     );
 }
+
+/// A build's temporary resource, recorded in the journal before it existed, survives a
+/// crash, and a save that changes only temporaries is written (the apply that kept a
+/// failed build machine under --on-error=abort changes nothing else).
+#[test]
+fn temporaries_survive_a_crash_and_saves_that_change_only_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kiln.kstate");
+    let temporary = kiln_core::state::TemporaryState {
+        owner: "qemu_image.app".into(),
+        provider: "provider.qemu".into(),
+        kind: "build_vm".into(),
+        description: "build machine".into(),
+        data: serde_json::json!({ "pid": 42 }),
+    };
+    {
+        let store = open_locked(&path);
+        let journal = store.journal().unwrap();
+        journal
+            .record_blocking(JournalEntry::TemporarySet {
+                id: "build-1/vm".into(),
+                temporary: temporary.clone(),
+            })
+            .unwrap();
+    }
+    let mut store = open_locked(&path);
+    assert_eq!(
+        store.state().temporaries.get("build-1/vm"),
+        Some(&temporary)
+    );
+    let mut s = store.state().clone();
+    s.temporaries.clear();
+    store.save(s).unwrap();
+    drop(store);
+    let reopened = Store::open(Box::new(LocalBackend::new(&path)), None).unwrap();
+    assert!(reopened.state().temporaries.is_empty());
+
+    let mut store = open_locked(&path);
+    let mut s = store.state().clone();
+    s.temporaries.insert("build-2/vm".into(), temporary.clone());
+    store.save(s).unwrap();
+    drop(store);
+    let reopened = Store::open(Box::new(LocalBackend::new(&path)), None).unwrap();
+    assert_eq!(reopened.state().temporaries.len(), 1);
+}

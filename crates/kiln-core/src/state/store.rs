@@ -115,11 +115,16 @@ impl Store {
     /// under it.
     pub fn save(&mut self, mut state: State) -> Result<(), StateError> {
         let changed = match &self.persisted {
-            None => !state.resources.is_empty() || !state.outputs.is_empty(),
+            None => {
+                !state.resources.is_empty()
+                    || !state.outputs.is_empty()
+                    || !state.temporaries.is_empty()
+            }
             Some(p) => {
                 p.lineage != state.lineage
                     || p.resources != state.resources
                     || p.outputs != state.outputs
+                    || p.temporaries != state.temporaries
             }
         };
         if changed {
