@@ -333,7 +333,7 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     let v = var();
     let mut bg = kiln_spawn(dir, &["build", "--only", "qemu_image.slow", "--var", &v]);
     assert!(
-        bg.wait_for_line("slow build started"),
+        bg.wait_for_line("qemu_image.slow: slow build started"),
         "the build got going"
     );
     bg.kill9();
