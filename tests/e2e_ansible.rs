@@ -9,29 +9,8 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use support::vm::base_dir;
 use support::{kiln, state_pull};
-
-/// The base image inputs: KILN_BASE_DIR, else the directory tests/e2e_qemu.rs uses, made
-/// (or found unchanged, in milliseconds) by `scripts/make-base-image`.
-fn base_dir() -> PathBuf {
-    let dir = match std::env::var_os("KILN_BASE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kiln-base"),
-    };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-base-image");
-    let out = std::process::Command::new("bash")
-        .arg(&script)
-        .arg(&dir)
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "make-base-image failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir
-}
 
 fn ansible_playbook_on_path() -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;

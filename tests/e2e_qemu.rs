@@ -10,35 +10,11 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::Duration;
 
+use support::vm::{alive, base_dir, qemu_pids, KillOnDrop};
 use support::{kiln, state_pull};
-
-/// The base image inputs, made once per test run.
-fn base_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = match std::env::var_os("KILN_BASE_DIR") {
-            Some(d) => PathBuf::from(d),
-            None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kiln-base"),
-        };
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-base-image");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("bash runs");
-        assert!(
-            out.status.success(),
-            "make-base-image failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-}
 
 /// A copy of examples/quickstart in a fresh directory.
 fn quickstart() -> tempfile::TempDir {
@@ -54,42 +30,6 @@ fn quickstart() -> tempfile::TempDir {
 
 fn base_var() -> String {
     format!("base_dir={}", base_dir().display())
-}
-
-/// Whether `pid` has exited: no `/proc` entry, or a zombie not yet reaped.
-fn exited(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit_once(')')
-                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(true)
-}
-
-fn alive(pid: u32) -> bool {
-    !exited(pid)
-}
-
-/// Live processes whose command line mentions `dir` and one of `programs`.
-fn processes_of(dir: &Path, programs: &[&str]) -> Vec<u32> {
-    let needle = dir.display().to_string();
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let cmd = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        let cmd = String::from_utf8_lossy(&cmd);
-        if cmd.contains(&needle) && programs.iter().any(|p| cmd.contains(p)) && alive(pid) {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
-/// The QEMU processes of the configuration in `dir`.
-fn qemu_pids(dir: &Path) -> Vec<u32> {
-    processes_of(dir, &["qemu-system"])
 }
 
 fn http_get(port: u16) -> String {
@@ -135,25 +75,11 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replace(from, to)).expect("write");
 }
 
-/// Stops the scenario's VMs and switches if a step fails, so a failed test leaves no
-/// process behind.
-struct Cleanup(PathBuf);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for pid in processes_of(&self.0, &["qemu-system", "qemu-switch"]) {
-            let _ = std::process::Command::new("kill")
-                .arg(pid.to_string())
-                .status();
-        }
-    }
-}
-
 #[test]
 fn quickstart_builds_serves_replaces_and_cleans_up() {
     let tmp = quickstart();
     let dir = tmp.path();
-    let _cleanup = Cleanup(dir.to_path_buf());
+    let _cleanup = KillOnDrop(dir.to_path_buf());
     // A key to log in with once port 22 is published (step 5).
     let key = dir.join("id_ed25519");
     let made = std::process::Command::new("ssh-keygen")

@@ -86,7 +86,7 @@ impl Env {
             "initrd": base.join("initrd.img"),
             "provisioners": provisioners,
             "communicator": null,
-            "fingerprint": "test",
+            "fingerprint": null,
         });
         for (k, v) in extra.as_object().into_iter().flatten() {
             c[k] = v.clone();
@@ -94,7 +94,24 @@ impl Env {
         Value::from_json(&c)
     }
 
+    /// A create request as the engine makes it: with the provider's own plan (which
+    /// computes the fingerprint the build must match).
     fn request(&self, config: Value, run: RunContext) -> ApplyRequest {
+        let cx = CallContext {
+            addr: InstanceAddr::parse("qemu_image.test").expect("address"),
+            base_dir: self.dir.path().to_path_buf(),
+        };
+        let planned = self
+            .provider
+            .plan(kiln_core::provider::PlanRequest {
+                type_name: "qemu_image".into(),
+                cx,
+                prior: None,
+                config: config.clone(),
+                proposed: config.clone(),
+                prior_private: None,
+            })
+            .planned;
         ApplyRequest {
             type_name: "qemu_image".into(),
             cx: CallContext {
@@ -102,7 +119,7 @@ impl Env {
                 base_dir: self.dir.path().to_path_buf(),
             },
             prior: None,
-            planned: config.clone(),
+            planned,
             config,
             prior_private: None,
             run,
