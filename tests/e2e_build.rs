@@ -148,6 +148,23 @@ fn remove(dir: &Path, text: &str) {
     std::fs::write(path, main.replace(text, "")).expect("write");
 }
 
+/// With `image` gone from the configuration, the plan shows what its interrupted build
+/// left, and the apply removes it: no QEMU process, no temporary in state, no file.
+fn plan_and_remove_leftovers_of(dir: &Path, image: &str) {
+    let plan = run(dir, &["plan"]);
+    let expected = format!("leftover from an interrupted build of {image}: will be deleted");
+    assert!(plan.stdout.contains(&expected), "{}", plan.stdout);
+    let cleaned = run(dir, &["apply", "--auto-approve"]);
+    assert_eq!(cleaned.code, 0, "{}", cleaned.all());
+    assert!(qemu_pids(dir).is_empty(), "{}", cleaned.stdout);
+    assert!(no_temporaries(dir), "{}", temporaries(dir));
+    assert!(
+        build_leftovers(dir).is_empty(),
+        "{:?}",
+        build_leftovers(dir)
+    );
+}
+
 #[test]
 fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() {
     let tmp = scenario();
@@ -311,22 +328,7 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     assert_eq!(qemu_pids(dir).len(), 1, "the failed build machine is kept");
     assert!(!no_temporaries(dir), "it stays recorded");
     remove(dir, BROKEN);
-    let plan = run(dir, &["plan"]);
-    assert!(
-        plan.stdout
-            .contains("leftover from an interrupted build of qemu_image.broken: will be deleted"),
-        "{}",
-        plan.stdout
-    );
-    let cleaned = run(dir, &["apply", "--auto-approve"]);
-    assert_eq!(cleaned.code, 0, "{}", cleaned.all());
-    assert!(qemu_pids(dir).is_empty(), "{}", cleaned.stdout);
-    assert!(no_temporaries(dir), "{}", temporaries(dir));
-    assert!(
-        build_leftovers(dir).is_empty(),
-        "{:?}",
-        build_leftovers(dir)
-    );
+    plan_and_remove_leftovers_of(dir, "qemu_image.broken");
 
     // kill -9 in the middle of a build: the next run finds and removes what it left.
     append(dir, SLOW);
@@ -344,22 +346,7 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
         "the build machine was recorded before it started"
     );
     remove(dir, SLOW);
-    let plan = run(dir, &["plan"]);
-    assert!(
-        plan.stdout
-            .contains("leftover from an interrupted build of qemu_image.slow: will be deleted"),
-        "{}",
-        plan.stdout
-    );
-    let cleaned = run(dir, &["apply", "--auto-approve"]);
-    assert_eq!(cleaned.code, 0, "{}", cleaned.all());
-    assert!(qemu_pids(dir).is_empty(), "{}", cleaned.stdout);
-    assert!(no_temporaries(dir), "{}", temporaries(dir));
-    assert!(
-        build_leftovers(dir).is_empty(),
-        "{:?}",
-        build_leftovers(dir)
-    );
+    plan_and_remove_leftovers_of(dir, "qemu_image.slow");
 
     // A rebuilt base rebuilds everything above it.
     let rebuilt = run(
