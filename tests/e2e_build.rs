@@ -284,11 +284,34 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     assert!(entry("qemu_image.hardened")["build_time"].is_string());
 
     // --only with --force rebuilds just that image, whatever its inputs.
-    let forced = run(dir, &["build", "--only", "qemu_image.app", "--force"]);
+    let forced = run(
+        dir,
+        &[
+            "build",
+            "--only",
+            "qemu_image.app",
+            "--force",
+            "--parallel-builds",
+            "1",
+        ],
+    );
     assert_eq!(forced.code, 0, "{}", forced.all());
     assert_eq!(image_id(dir, "hardened"), hardened2);
     assert!(forced.stdout.contains("qemu_image.app: app provisioned"));
     assert!(!forced.stdout.contains("hardening v2"), "{}", forced.stdout);
+    let rest = run(
+        dir,
+        &["build", "--except", "qemu_image.app,qemu_image.hardened"],
+    );
+    assert_eq!(rest.code, 0, "{}", rest.all());
+    assert!(
+        rest.stdout.contains("No changes."),
+        "the base is up to date: {}",
+        rest.stdout
+    );
+    let zero = run(dir, &["build", "--parallel-builds", "0"]);
+    assert_eq!(zero.code, 1);
+    assert!(zero.stderr.contains("--parallel-builds"), "{}", zero.stderr);
     let unknown = run(dir, &["build", "--only", "qemu_image.nope"]);
     assert_eq!(unknown.code, 1);
     assert!(
