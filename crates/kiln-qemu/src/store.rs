@@ -109,7 +109,12 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    // Unique per write, not only per process: two creates of this run may rewrite the
+    // same file at once (every VM on a network rewrites its switch rules), and a shared
+    // temporary name lets one rename the other's file away.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
     std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -144,4 +149,35 @@ pub fn read_all<T: DeserializeOwned>(dir: &Path, nested: bool) -> Result<Vec<T>,
 pub fn new_id(prefix: &str) -> String {
     let u = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}-{}", &u[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every VM on a network rewrites its rules file; concurrent writes of one file must
+    /// all succeed and leave a whole file.
+    #[test]
+    fn concurrent_writes_of_one_file_all_succeed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rules.json");
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .map(|j| {
+                            super::write_json(&path, &serde_json::json!({ "writer": i, "n": j }))
+                        })
+                        .collect::<Result<Vec<()>, String>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().expect("thread"), Ok(vec![(); 50]));
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "{text}"
+        );
+    }
 }
