@@ -156,7 +156,13 @@ async fn boot(
         let _ = network::sync_all(settings, &nets_of(&meta));
         return Err(e);
     }
-    network::sync_all(settings, &nets_of(&meta))?;
+    if let Err(e) = network::sync_all(settings, &nets_of(&meta)) {
+        // A VM the switch has no rules for must not keep running unrecorded: stop it,
+        // as a failed boot is, and let the caller remove its directory.
+        vm::stop(pid, &dir, Duration::from_secs(1)).await;
+        let _ = network::sync_all(settings, &nets_of(&meta));
+        return Err(e);
+    }
     Ok(value_of(config, &meta, &spec.console_log(), "running"))
 }
 
