@@ -119,7 +119,12 @@ async fn kvm_runs_guests(qemu: &Path) -> bool {
     if std::fs::write(&disk, boot_sector()).is_err() {
         return false;
     }
-    let child = Command::new(qemu)
+    // Under coreutils' `timeout`, which outlives us: where KVM hangs instead of failing,
+    // a Kiln killed during the probe (kill -9 drops no child) must not leave the probe
+    // QEMU running for ever. `timeout` passes the guest's exit status through.
+    let child = Command::new("timeout")
+        .args(["--signal=KILL", "10"])
+        .arg(qemu)
         .args([
             "-accel",
             "kvm",
