@@ -121,9 +121,10 @@ async fn kvm_runs_guests(qemu: &Path) -> bool {
     }
     // Under coreutils' `timeout`, which outlives us: where KVM hangs instead of failing,
     // a Kiln killed during the probe (kill -9 drops no child) must not leave the probe
-    // QEMU running for ever. `timeout` passes the guest's exit status through.
+    // QEMU running for ever. `timeout` passes the guest's exit status through, and it is
+    // `timeout` that ends a hung probe: killing it instead would orphan the QEMU.
     let child = Command::new("timeout")
-        .args(["--signal=KILL", "10"])
+        .args(["--signal=KILL", "5"])
         .arg(qemu)
         .args([
             "-accel",
@@ -144,7 +145,7 @@ async fn kvm_runs_guests(qemu: &Path) -> bool {
         .spawn();
     let ok = match child {
         Ok(mut c) => matches!(
-            tokio::time::timeout(Duration::from_secs(5), c.wait()).await,
+            tokio::time::timeout(Duration::from_secs(15), c.wait()).await,
             Ok(Ok(status)) if status.code() == Some(i32::from(EXIT_VALUE) << 1 | 1)
         ),
         Err(_) => false,
