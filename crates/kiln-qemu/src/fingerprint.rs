@@ -4,7 +4,7 @@
 //! `create` use the record kept in state.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use kiln_build::fingerprint::{self as fp, ConfigSpec, FileInput, Fingerprint, Record};
@@ -21,13 +21,6 @@ pub const SPEC: ConfigSpec<'static> = ConfigSpec {
     outputs: &OUTPUTS,
     source: Some("source"),
 };
-
-/// Every regular file under `dir`, as (path relative to `dir` with `/`, full path),
-/// sorted: what an upload copies is exactly what the fingerprint covers.
-pub fn walk(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let entries = fp::walk(dir).map_err(|e| e.to_string())?;
-    Ok(entries.into_iter().map(|e| (e.rel, e.path)).collect())
-}
 
 /// The files a build of `config` reads. A source that is an image id or a URL is no
 /// file: the id is an attribute like any other, and a URL's download is checked against

@@ -89,45 +89,11 @@ pub fn uploads(
         format!("{}/{name}", dest.trim_end_matches('/'))
     };
     let mut out = Vec::new();
-    for (rel, path, mode) in walk(source)? {
-        out.push((path, format!("{root}/{rel}"), mode));
+    // The fingerprint's own listing: what a build uploads is exactly what it digests.
+    for e in crate::fingerprint::walk(source).map_err(|e| e.to_string())? {
+        let mode = e.meta.permissions().mode() & 0o7777;
+        out.push((e.path, format!("{root}/{}", e.rel), mode));
     }
-    Ok(out)
-}
-
-/// Every regular file under `dir` (links to files included), as (relative path with
-/// `/`, full path, mode), sorted so uploads happen in a stable order.
-fn walk(dir: &Path) -> Result<Vec<(String, PathBuf, u32)>, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).map_err(|e| format!("cannot list {}: {e}", d.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot list {}: {e}", d.display()))?;
-            let path = entry.path();
-            let ft = entry
-                .file_type()
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if ft.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            // A link to a file uploads the file; links to directories are not followed,
-            // so a link cycle cannot make the walk endless.
-            let meta = std::fs::metadata(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            if meta.is_file() {
-                let rel = path
-                    .strip_prefix(dir)
-                    .map(|r| r.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                out.push((rel, path, meta.permissions().mode() & 0o7777));
-            }
-        }
-    }
-    out.sort();
     Ok(out)
 }
 
