@@ -36,6 +36,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Print output values from the state.
     Output(OutputArgs),
+    /// Show a saved plan, or the current state, as text, Markdown or JSON.
+    Show(ShowArgs),
     /// Print the dependency graph as Graphviz DOT.
     Graph(GraphArgs),
     /// Inspect and change the state by hand: list, show, rm, mv, pull, push.
@@ -185,6 +187,42 @@ pub struct PlanArgs {
     /// Print only the resource lines and the totals.
     #[arg(long)]
     pub summary: bool,
+    /// Also save the plan to this file, for `kiln apply FILE` and `kiln show FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How to print the plan: text for a terminal, markdown for a pull-request comment,
+    /// json in Terraform's JSON plan format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+}
+
+/// The renderings of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// A plan file saved by `kiln plan --out`; the current state when left out.
+    pub file: Option<PathBuf>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// The configuration directory (for its state backend).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Use this local state file instead of the configured backend.
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Disable coloured output.
+    #[arg(long)]
+    pub no_color: bool,
 }
 
 #[derive(Args)]

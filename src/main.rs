@@ -52,6 +52,7 @@ fn main() -> ExitCode {
             commands::build::run(args)
         }
         cli::Command::Output(args) => commands::output::run(args),
+        cli::Command::Show(args) => commands::show::run(args),
         cli::Command::Graph(mut args) => {
             args.config.order_inputs(&sub);
             commands::graph::run(args)

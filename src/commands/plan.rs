@@ -2,7 +2,10 @@
 
 use kiln_core::plan::PlanMode;
 
-use crate::cli::PlanArgs;
+use kiln_core::plan::Plan;
+use kiln_core::schema::Schemas;
+
+use crate::cli::{PlanArgs, PlanFormat};
 use crate::render::{plan_text, TextOptions};
 
 pub fn run(args: PlanArgs) -> u8 {
@@ -41,20 +44,64 @@ pub fn run(args: PlanArgs) -> u8 {
     if parts.json {
         super::apply::print_json_plan(plan);
     } else {
-        let text = plan_text(
-            plan,
-            &parts.schemas,
-            &TextOptions {
-                color: parts.color,
-                summary_only: args.summary,
-            },
+        print!(
+            "{}",
+            render_plan(
+                plan,
+                &parts.schemas,
+                args.format,
+                &RenderInputs {
+                    color: parts.color,
+                    summary_only: args.summary,
+                    configuration: &|| crate::render::json_plan::configuration_json(
+                        &ws,
+                        &parts.schemas
+                    ),
+                }
+            )
         );
-        println!();
-        print!("{text}");
     }
     if args.detailed_exitcode && plan.has_changes() {
         2
     } else {
         0
+    }
+}
+
+/// What a rendering may need besides the plan.
+pub struct RenderInputs<'a> {
+    pub color: bool,
+    pub summary_only: bool,
+    /// The configuration section of the JSON rendering, made only when asked for.
+    pub configuration: &'a dyn Fn() -> serde_json::Value,
+}
+
+/// The plan in the asked-for format, ready to print; shared by `plan` and `show`.
+pub fn render_plan(
+    plan: &Plan,
+    schemas: &Schemas,
+    format: PlanFormat,
+    inputs: &RenderInputs<'_>,
+) -> String {
+    match format {
+        PlanFormat::Text => {
+            let text = plan_text(
+                plan,
+                schemas,
+                &TextOptions {
+                    color: inputs.color,
+                    summary_only: inputs.summary_only,
+                },
+            );
+            format!("\n{text}")
+        }
+        PlanFormat::Markdown => crate::render::markdown::plan_markdown(plan, schemas),
+        PlanFormat::Json => {
+            let doc = crate::render::json_plan::plan_json(plan, schemas, &(inputs.configuration)());
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+        }
     }
 }

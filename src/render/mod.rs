@@ -14,6 +14,8 @@ mod diff_block;
 mod draw;
 mod draw_body;
 mod draw_collections;
+pub mod json_plan;
+pub mod markdown;
 mod plan_text;
 mod seq;
 mod strings;
@@ -22,6 +24,8 @@ mod summary;
 mod tree;
 mod value_text;
 
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod tests;
 

@@ -79,7 +79,7 @@ fn instance(state: &State, target: &Target) -> Result<InstanceAddr, Diagnostic> 
     ))
 }
 
-fn block(addr: &InstanceAddr, deposed: &str, inst: &InstanceState) -> String {
+pub(crate) fn block(addr: &InstanceAddr, deposed: &str, inst: &InstanceState) -> String {
     let mut out = format!("# {addr}:");
     match inst.status {
         Some(InstanceStatus::Tainted) => out.push_str(" (tainted)"),
