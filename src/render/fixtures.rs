@@ -294,13 +294,12 @@ pub(crate) fn update_hides_unchanged() -> Plan {
             ("enabled", Value::null()),
         ],
     );
-    let p = plan(vec![change(
+    plan(vec![change(
         addr("web"),
         Action::Update,
         Some(before),
         Some(after),
-    )]);
-    p
+    )])
 }
 
 pub(crate) fn replace_forced_by_nested_attribute() -> Plan {
@@ -321,8 +320,7 @@ pub(crate) fn replace_forced_by_nested_attribute() -> Plan {
     );
     c.reason = Reason::CannotUpdate;
     c.replace_paths = vec![path(&[attr("disk"), PathStep::Index(0), attr("size")])];
-    let p = plan(vec![c]);
-    p
+    plan(vec![c])
 }
 
 pub(crate) fn create_before_destroy_replacement() -> Plan {
@@ -339,8 +337,7 @@ pub(crate) fn create_before_destroy_replacement() -> Plan {
         Some(after),
     );
     c.reason = Reason::CannotUpdate;
-    let p = plan(vec![c]);
-    p
+    plan(vec![c])
 }
 
 pub(crate) fn rebuild_causes_and_leftovers() -> Plan {
@@ -395,8 +392,7 @@ pub(crate) fn replace_reasons() -> Plan {
         c.reason = reason;
         changes.push(c);
     }
-    let p = plan(changes);
-    p
+    plan(changes)
 }
 
 pub(crate) fn delete_reasons() -> Plan {
@@ -431,14 +427,13 @@ pub(crate) fn delete_reasons() -> Plan {
     in_module.reason = Reason::NoModule;
     let mut destroy = change(addr("plain"), Action::Delete, Some(small()), None);
     destroy.reason = Reason::DestroyMode;
-    let p = plan(vec![
+    plan(vec![
         gone,
         keyed(InstanceKey::Int(2)),
         keyed(InstanceKey::Str("blue".into())),
         in_module,
         destroy,
-    ]);
-    p
+    ])
 }
 
 pub(crate) fn deposed_object() -> Plan {
@@ -454,8 +449,7 @@ pub(crate) fn deposed_object() -> Plan {
     );
     c.deposed = "a1b2c3d4".into();
     c.reason = Reason::Deposed;
-    let p = plan(vec![c]);
-    p
+    plan(vec![c])
 }
 
 pub(crate) fn data_source_read_during_apply() -> Plan {
@@ -483,8 +477,7 @@ pub(crate) fn data_source_read_during_apply() -> Plan {
             ("image", unknown()),
         ])),
     );
-    let p = plan(vec![read, create]);
-    p
+    plan(vec![read, create])
 }
 
 pub(crate) fn drift_is_noted_before_the_plan() -> Plan {
@@ -562,7 +555,7 @@ pub(crate) fn multi_line_string_line_diff() -> Plan {
         &before,
         &[("user_data", script(&["#!/bin/sh", "echo A", "echo b"]))],
     );
-    let p = plan(vec![
+    plan(vec![
         change(addr("long"), Action::Update, Some(before), Some(after)),
         change(
             addr("short"),
@@ -570,8 +563,7 @@ pub(crate) fn multi_line_string_line_diff() -> Plan {
             Some(small_before),
             Some(small_after),
         ),
-    ]);
-    p
+    ])
 }
 
 pub(crate) fn json_strings_diff_structurally() -> Plan {
@@ -595,12 +587,11 @@ pub(crate) fn json_strings_diff_structurally() -> Plan {
             ("policy", policy(r#""s3:GetObject""#, false)),
         ],
     );
-    let p = plan(vec![
+    plan(vec![
         change(addr("a"), Action::Update, Some(before.clone()), Some(after)),
         change(addr("b"), Action::Update, Some(before), Some(ws_after)),
         change(addr("c"), Action::Create, None, Some(created)),
-    ]);
-    p
+    ])
 }
 
 pub(crate) const SECRETS: [&str; 5] = [
@@ -704,13 +695,12 @@ pub(crate) fn sensitivity_change_warns() -> Plan {
         ("size", Value::int(2)),
     ]);
     let after = with(&before, &[("size", Value::int(2).mark_sensitive())]);
-    let p = plan(vec![change(
+    plan(vec![change(
         addr("web"),
         Action::Update,
         Some(before),
         Some(after),
-    )]);
-    p
+    )])
 }
 
 pub(crate) fn outputs_changes() -> Plan {
@@ -840,13 +830,12 @@ pub(crate) fn type_change_and_nested_collections() -> Plan {
             ("network", object(&[("subnet", s("subnet-2"))])),
         ],
     );
-    let p = plan(vec![change(
+    plan(vec![change(
         addr("web"),
         Action::Update,
         Some(before),
         Some(after),
-    )]);
-    p
+    )])
 }
 
 pub(crate) fn sets_blocks_and_odd_shapes() -> Plan {
@@ -895,13 +884,12 @@ pub(crate) fn sets_blocks_and_odd_shapes() -> Plan {
             ("disk", Value::unknown(Type::Any)),
         ],
     );
-    let p = plan(vec![change(
+    plan(vec![change(
         addr("web"),
         Action::Update,
         Some(before),
         Some(after),
-    )]);
-    p
+    )])
 }
 
 /// Every plan above, named, for snapshot tests of each rendering.

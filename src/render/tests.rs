@@ -1,7 +1,7 @@
 //! Snapshot tests of the terminal rendering, over the hand-built plans in `fixtures`.
 
 use kiln_core::lang::Value;
-use kiln_core::plan::{Action, Plan, PlanMode};
+use kiln_core::plan::Plan;
 
 use super::fixtures::{self, *};
 use super::{apply_summary, destroy_summary, plan_text, value_text, TextOptions};
