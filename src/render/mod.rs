@@ -14,7 +14,13 @@ mod diff_block;
 mod draw;
 mod draw_body;
 mod draw_collections;
+mod json_address;
+mod json_change;
+mod json_config;
+mod json_expr;
 pub mod json_plan;
+mod json_state;
+mod json_values;
 pub mod markdown;
 mod plan_text;
 mod seq;
@@ -28,6 +34,8 @@ mod value_text;
 mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_json;
 
 // Also for the commands in progress; drop the allow once they call these.
 #[allow(unused_imports)]

@@ -1,0 +1,1 @@
+# checkov loads custom checks only from directories that are Python packages.
