@@ -238,6 +238,10 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     );
     assert!(out.contains("# qemu_image.app must be replaced"), "{out}");
     assert!(
+        out.contains("#   because qemu_image.hardened will be rebuilt"),
+        "the app image says why: {out}"
+    );
+    assert!(
         !out.contains("# qemu_image.base "),
         "the base is untouched: {out}"
     );

@@ -148,6 +148,8 @@ pub fn plan(
     let outputs = finish::output_changes(&evaluated, &refreshed, opts.mode);
     changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
     finish::explain_replacements(&mut changes, &deps, engine.schemas);
+    finish::explain_upstream(&mut changes, &deps, engine.schemas);
+    finish::explain_drift(&mut changes, &drift);
     let leftovers = refreshed
         .temporaries
         .iter()
