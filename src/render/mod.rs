@@ -16,6 +16,12 @@ mod draw_body;
 mod draw_collections;
 pub mod json_plan;
 pub mod markdown;
+mod markdown_budget;
+mod markdown_callouts;
+mod markdown_reason;
+mod markdown_secrets;
+mod markdown_sections;
+mod markdown_text;
 mod plan_text;
 mod seq;
 mod strings;
@@ -28,6 +34,8 @@ mod value_text;
 mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_markdown;
 
 // Also for the commands in progress; drop the allow once they call these.
 #[allow(unused_imports)]
