@@ -260,7 +260,8 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
         md.stdout
     );
     assert!(
-        md.stdout.contains("`qemu_image.hardened` will be **rebuilt**"),
+        md.stdout
+            .contains("`qemu_image.hardened` will be **rebuilt**"),
         "{}",
         md.stdout
     );

@@ -40,6 +40,19 @@ resource "local_file" "secret" {
   EOT
 }
 
+# Not sensitive by schema: the variable's mark alone hides the secret, inside a heredoc.
+resource "kiln_data" "connection" {
+  input = <<-EOT
+    host=db.internal
+    url=postgres://admin:${var.db_password}@db.internal/app
+  EOT
+}
+
+# Sensitive and known only after apply.
+resource "kiln_data" "token" {
+  input = "${local_file.greeting.id}:${var.db_password}"
+}
+
 output "password" {
   value     = var.db_password
   sensitive = true
@@ -93,7 +106,7 @@ fn plan_out_then_apply_file_applies_exactly_the_plan() {
 
     let apply = with_secret(dir.path(), &["apply", "tfplan"]);
     assert_eq!(apply.code, 0, "{}", apply.all());
-    assert!(apply.stdout.contains("3 added"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("5 added"), "{}", apply.stdout);
     assert!(!apply.all().contains(SECRET));
     assert_eq!(read(dir.path(), "out/greeting.txt"), "hello\n");
     assert!(read(dir.path(), "out/receipt.txt").starts_with("made after "));
@@ -297,4 +310,48 @@ fn a_destroy_plan_can_be_saved_and_applied() {
     assert_eq!(apply.code, 0, "{}", apply.all());
     assert!(!dir.path().join("out/greeting.txt").exists());
     assert!(!dir.path().join("out/secret.txt").exists());
+}
+
+#[test]
+fn no_rendering_of_a_plan_shows_a_secret() {
+    let dir = temp_config(&[("main.hcl", CONFIG)]);
+    // A first apply, so the next plan has the secret in the state, a heredoc diff and
+    // an output, next to a plain change.
+    assert_eq!(
+        with_secret(dir.path(), &["apply", "--auto-approve"]).code,
+        0
+    );
+    let edited = CONFIG
+        .replace("password=${var.db_password}", "pass=${var.db_password}")
+        .replace("host=db.internal", "host=db2.internal");
+    std::fs::write(dir.path().join("main.hcl"), edited).unwrap();
+    let saved = with_secret(dir.path(), &["plan", "--out", "p", "--var", "greeting=hi"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    assert!(
+        saved.stdout.contains("local_file.secret must be replaced"),
+        "{}",
+        saved.stdout
+    );
+    let renderings = [
+        saved,
+        with_secret(dir.path(), &["plan", "--format", "markdown"]),
+        with_secret(dir.path(), &["plan", "--format", "json"]),
+        with_secret(dir.path(), &["plan", "--json"]),
+        with_secret(dir.path(), &["plan", "--summary"]),
+        kiln(dir.path(), &["show", "p"]),
+        kiln(dir.path(), &["show", "--format", "markdown", "p"]),
+        kiln(dir.path(), &["show", "--json", "p"]),
+        kiln(dir.path(), &["show"]),
+        kiln(dir.path(), &["show", "--json"]),
+    ];
+    for r in &renderings {
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(!r.all().contains(SECRET), "a secret leaked:\n{}", r.all());
+    }
+    assert!(
+        renderings[1].stdout.contains("(sensitive value)"),
+        "{}",
+        renderings[1].stdout
+    );
+    assert!(!read(dir.path(), "p").contains(SECRET));
 }

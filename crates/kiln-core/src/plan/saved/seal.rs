@@ -10,7 +10,7 @@
 //! Encoding: `null`, booleans, numbers and strings are themselves; everything else is a
 //! one-key object: `{"list": [..]}`, `{"tuple": [..]}`, `{"set": [..]}`, `{"map": {..}}`,
 //! `{"object": {..}}`, `{"unknown": TYPE}`, `{"sealed": DIGEST, "type": TYPE}`, and
-//! `{"sensitive": VALUE}` only where a value is marked but not sealed (never written).
+//! `{"unknown": TYPE, "sensitive": true}` for a sensitive value not known yet.
 
 use std::collections::BTreeMap;
 
@@ -58,6 +58,10 @@ impl Sealer {
 
     /// Encodes `v`, sealing every sensitive node.
     pub fn encode(&self, v: &Value) -> J {
+        if v.sensitive && !v.is_wholly_known() {
+            // Nothing to hide yet, and no digest to check: apply evaluates it again.
+            return json!({"unknown": encode_type(&v.ty()), "sensitive": true});
+        }
         if v.sensitive {
             return json!({"sealed": self.digest(v), "type": encode_type(&v.ty())});
         }
@@ -181,6 +185,9 @@ pub fn decode(j: &J, unseal: Unseal) -> Result<Value, String> {
                     Unseal::Placeholder => Value::string(format!("(sealed {d})")),
                 }
                 .mark_sensitive());
+            }
+            if let (Some(t), Some(J::Bool(true))) = (o.get("unknown"), o.get("sensitive")) {
+                return Ok(Value::unknown(decode_type(t)?).mark_sensitive());
             }
             let (tag, body) = o
                 .iter()
@@ -349,6 +356,15 @@ mod tests {
         same.insert("password".into(), Value::string("hunter2"));
         same.insert("size".into(), Value::int(3));
         assert!(!s.matches(&planned, &Value::object(same)));
+    }
+
+    #[test]
+    fn a_sensitive_value_not_known_yet_matches_what_apply_learns() {
+        let s = Sealer::random();
+        let planned = s.encode(&Value::unknown(Type::String).mark_sensitive());
+        let back = decode(&planned, Unseal::Unknown).expect("decodes");
+        assert!(back.sensitive && !back.is_known());
+        assert!(s.matches(&planned, &Value::string("id-1-secret").mark_sensitive()));
     }
 
     #[test]
