@@ -76,6 +76,8 @@ pub struct ConfigArgs {
 pub enum OrderedInput {
     Var(String),
     File(PathBuf),
+    /// A variable's value recorded in a saved plan.
+    Recorded(String, kiln_core::lang::Value),
 }
 
 impl ConfigArgs {

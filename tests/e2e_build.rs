@@ -238,12 +238,32 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     );
     assert!(out.contains("# qemu_image.app must be replaced"), "{out}");
     assert!(
+        out.contains("#   because qemu_image.hardened will be rebuilt"),
+        "the app image says why: {out}"
+    );
+    assert!(
         !out.contains("# qemu_image.base "),
         "the base is untouched: {out}"
     );
     assert!(
         out.contains("Plan: 2 to add, 0 to change, 2 to destroy."),
         "{out}"
+    );
+    // The same plan, saved and rendered for a pull request, counts the rebuilds.
+    let saved = run(dir, &["plan", "--out", "rebuild.kplan"]);
+    assert_eq!(saved.code, 0, "{}", saved.all());
+    let md = run(dir, &["show", "--format", "markdown", "rebuild.kplan"]);
+    assert_eq!(md.code, 0, "{}", md.all());
+    assert!(
+        md.stdout.contains("| 0 | 0 | 2 | 0 | 2 |"),
+        "two images to rebuild: {}",
+        md.stdout
+    );
+    assert!(
+        md.stdout
+            .contains("`qemu_image.hardened` will be **rebuilt**"),
+        "{}",
+        md.stdout
     );
 
     // `kiln build` carries it out and writes a manifest.

@@ -12,6 +12,9 @@ use crate::cli::ApplyArgs;
 use crate::render::{apply_summary, destroy_summary, plan_text, value_text, TextOptions};
 
 pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
+    if args.config.dir.is_file() {
+        return super::saved_plan::apply(args, mode);
+    }
     let no_color = args.config.no_color;
     let Ok((parts, ws)) = super::engine::start(&args.config, args.planning.json) else {
         return 1;
@@ -44,6 +47,8 @@ pub fn run(args: ApplyArgs, mode: PlanMode) -> u8 {
         no_color,
         mode,
         ask: !args.auto_approve,
+        show_plan: true,
+        applied_plan: None,
         options: ApplyOptions {
             parallelism: args.parallelism,
             on_error: args.on_error.into(),
@@ -63,6 +68,10 @@ pub struct Run<'a> {
     pub mode: PlanMode,
     /// Ask for approval first.
     pub ask: bool,
+    /// Print the plan first (not when applying a saved plan: it was reviewed already).
+    pub show_plan: bool,
+    /// The id of the saved plan being applied, recorded in the state it writes.
+    pub applied_plan: Option<String>,
     pub options: ApplyOptions,
 }
 
@@ -81,23 +90,27 @@ pub fn execute(
     };
     let engine = parts.engine();
     parts.report(&ws.sources, &planned.plan.diagnostics, no_color);
-    if parts.json {
-        print_json_plan(&planned.plan);
-    } else {
-        let text = plan_text(
-            &planned.plan,
-            &parts.schemas,
-            &TextOptions {
-                color: parts.color,
-                summary_only: false,
-            },
-        );
-        println!();
-        print!("{text}");
+    if run.show_plan {
+        if parts.json {
+            print_json_plan(&planned.plan);
+        } else {
+            let text = plan_text(
+                &planned.plan,
+                &parts.schemas,
+                &TextOptions {
+                    color: parts.color,
+                    summary_only: false,
+                },
+            );
+            println!();
+            print!("{text}");
+        }
     }
     if !planned.plan.has_changes() {
         // Refresh may still have learnt something (drift, an interrupted create found).
-        if let Err(e) = store.save(planned.plan.prior_state.clone()) {
+        let mut state = planned.plan.prior_state.clone();
+        state.applied_plan = run.applied_plan.clone();
+        if let Err(e) = store.save(state) {
             return Err(fail(&e.to_diagnostic().into()));
         }
         return Ok(None);
@@ -126,7 +139,8 @@ pub fn execute(
     let log: Arc<dyn ChangeLog> = Arc::new(journal);
     let cancel = interrupt_watch(&parts.rt);
     println!();
-    let outcome = apply(&engine, ws, planned, log, &run.options, cancel);
+    let mut outcome = apply(&engine, ws, planned, log, &run.options, cancel);
+    outcome.state.applied_plan = run.applied_plan.clone();
     let saved = store.save(outcome.state.clone());
     parts.report(&ws.sources, &outcome.diagnostics, no_color);
     if let Err(e) = saved {

@@ -81,6 +81,8 @@ pub fn run(args: BuildArgs) -> u8 {
         // Like `packer build`: building is what was asked for. Nothing outside the
         // images is touched, and images still in use are kept.
         ask: false,
+        show_plan: true,
+        applied_plan: None,
         options: ApplyOptions {
             parallelism: args.parallel_builds.unwrap_or(1024),
             on_error: args.on_error.into(),

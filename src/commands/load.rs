@@ -38,6 +38,7 @@ pub fn load_options(
         .map(|i| match i {
             OrderedInput::Var(text) => var_input(text, &mut bad),
             OrderedInput::File(path) => CliInput::File(path.clone()),
+            OrderedInput::Recorded(name, value) => CliInput::Value(name.clone(), value.clone()),
         })
         .collect();
     if bad.has_errors() {

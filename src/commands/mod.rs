@@ -11,6 +11,7 @@ pub mod graph;
 pub mod load;
 pub mod output;
 pub mod plan;
+pub mod saved_plan;
 pub mod show;
 pub mod state;
 pub mod validate;

@@ -39,6 +39,12 @@ pub fn run(args: PlanArgs) -> u8 {
         }
     };
     drop(store);
+    if let Some(out) = &args.out {
+        if let Err(d) = super::saved_plan::save(&args, &ws, &parts, &planned, out) {
+            parts.report(&ws.sources, &d.into(), args.config.no_color);
+            return 1;
+        }
+    }
     let plan = &planned.plan;
     parts.report(&ws.sources, &plan.diagnostics, args.config.no_color);
     if parts.json {
@@ -59,6 +65,13 @@ pub fn run(args: PlanArgs) -> u8 {
                     ),
                 }
             )
+        );
+    }
+    if let (Some(out), false) = (&args.out, parts.json || args.format != PlanFormat::Text) {
+        println!(
+            "\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    kiln apply {}",
+            out.display(),
+            out.display()
         );
     }
     if args.detailed_exitcode && plan.has_changes() {

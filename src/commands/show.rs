@@ -15,9 +15,8 @@ pub fn run(args: ShowArgs) -> u8 {
     } else {
         args.format
     };
-    if args.file.is_some() {
-        eprintln!("kiln show FILE: saved plans are being written.");
-        return 1;
+    if let Some(path) = &args.file {
+        return show_plan(&args, path, format);
     }
     let mut sources = SourceMap::new();
     let store = match super::backend::open_store(
@@ -69,4 +68,31 @@ fn state_text(state: &kiln_core::state::State) -> String {
         }
     }
     out
+}
+
+fn show_plan(args: &ShowArgs, path: &std::path::Path, format: PlanFormat) -> u8 {
+    let (plan, file) = match super::saved_plan::read_for_show(path) {
+        Ok(p) => p,
+        Err(d) => {
+            crate::ui::print_diagnostics(&SourceMap::new(), &d.into(), args.no_color);
+            return 1;
+        }
+    };
+    let schemas = crate::providers::schemas();
+    let color = crate::ui::use_color(
+        args.no_color,
+        std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    );
+    let text = super::plan::render_plan(
+        &plan,
+        &schemas,
+        format,
+        &super::plan::RenderInputs {
+            color,
+            summary_only: false,
+            configuration: &|| file.configuration.clone(),
+        },
+    );
+    print!("{text}");
+    0
 }

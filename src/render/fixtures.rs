@@ -74,6 +74,18 @@ pub(crate) fn schemas() -> Schemas {
     };
     p.resources
         .insert("test_server".into(), resource(server_schema()));
+    p.resources.insert(
+        "test_machine_image".into(),
+        ResourceSchema {
+            kind: ResourceKind::Image,
+            body: Schema::new()
+                .attr("id", AttrSchema::computed(Type::String))
+                .attr("name", AttrSchema::required(Type::String))
+                .attr("source", AttrSchema::required(Type::String).force_new())
+                .attr("fingerprint", AttrSchema::computed(Type::String)),
+            description: "",
+        },
+    );
     p.data_sources.insert(
         "test_image".into(),
         resource(
@@ -892,6 +904,91 @@ pub(crate) fn sets_blocks_and_odd_shapes() -> Plan {
     )])
 }
 
+/// An image whose build script changed: it is rebuilt, and the counted machines made from
+/// it in a module are replaced because of it; a for_each machine is added beside them.
+pub(crate) fn image_rebuilt_with_modules_and_counts() -> Plan {
+    let image_addr = addr_in(
+        ModulePath::root(),
+        Mode::Managed,
+        "test_machine_image",
+        "app",
+        InstanceKey::None,
+    );
+    let image_before = object(&[
+        ("id", s("img-1")),
+        ("name", s("app")),
+        ("source", s("base-1")),
+        ("fingerprint", s("b3:1111")),
+    ]);
+    let image_after = object(&[
+        ("id", unknown()),
+        ("name", s("app")),
+        ("source", s("base-1")),
+        ("fingerprint", s("b3:2222")),
+    ]);
+    let web = ModulePath::root().child("web", InstanceKey::None);
+    let vm = |i: i64| {
+        addr_in(
+            web.clone(),
+            Mode::Managed,
+            "test_server",
+            "vm",
+            InstanceKey::Int(i),
+        )
+    };
+    let mut image = change(
+        image_addr,
+        Action::CreateThenDelete,
+        Some(image_before),
+        Some(image_after),
+    );
+    image.reason = Reason::CannotUpdate;
+    image.causes = vec![
+        kiln_core::provider::Cause {
+            summary: "file app/install.sh modified".into(),
+            diff: Some("@@ -1,2 +1,2 @@\n #!/bin/sh\n-VERSION=1.0\n+VERSION=2.0\n".into()),
+        },
+        kiln_core::provider::Cause::new(format!(
+            "everything built from it is replaced too: {}, {}",
+            vm(0),
+            vm(1)
+        )),
+    ];
+    let mut changes = vec![image];
+    for i in 0..2 {
+        let before = web_before();
+        let after = with(
+            &before,
+            &[("id", unknown()), ("arn", unknown()), ("image", unknown())],
+        );
+        let mut c = change(vm(i), Action::CreateThenDelete, Some(before), Some(after));
+        c.reason = Reason::CannotUpdate;
+        c.replace_paths = vec![path(&[attr("image")])];
+        c.causes = vec![kiln_core::provider::Cause::new(
+            "test_machine_image.app will be rebuilt",
+        )];
+        changes.push(c);
+    }
+    let blue = addr_in(
+        web,
+        Mode::Managed,
+        "test_server",
+        "extra",
+        InstanceKey::Str("blue".into()),
+    );
+    changes.push(change(
+        blue,
+        Action::Create,
+        None,
+        Some(server(&[
+            ("id", unknown()),
+            ("name", s("blue")),
+            ("image", unknown()),
+        ])),
+    ));
+    plan(changes)
+}
+
 /// Every plan above, named, for snapshot tests of each rendering.
 pub(crate) fn all() -> Vec<(&'static str, Plan)> {
     vec![
@@ -934,6 +1031,10 @@ pub(crate) fn all() -> Vec<(&'static str, Plan)> {
         ("outputs_changes", outputs_changes()),
         ("mixed_plan", mixed_plan()),
         ("no_changes", no_changes()),
+        (
+            "image_rebuilt_with_modules_and_counts",
+            image_rebuilt_with_modules_and_counts(),
+        ),
         ("empty_destroy", empty_destroy()),
         (
             "type_change_and_nested_collections",

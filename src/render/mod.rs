@@ -22,6 +22,12 @@ pub mod json_plan;
 mod json_state;
 mod json_values;
 pub mod markdown;
+mod markdown_budget;
+mod markdown_callouts;
+mod markdown_reason;
+mod markdown_secrets;
+mod markdown_sections;
+mod markdown_text;
 mod plan_text;
 mod seq;
 mod strings;
@@ -36,6 +42,8 @@ mod fixtures;
 mod tests;
 #[cfg(test)]
 mod tests_json;
+#[cfg(test)]
+mod tests_markdown;
 
 // Also for the commands in progress; drop the allow once they call these.
 #[allow(unused_imports)]

@@ -25,7 +25,7 @@ const RULE_WIDTH: usize = 77;
 
 /// Whether a change is reported as planned or as found by refresh.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Cause {
+pub(super) enum Cause {
     Planned,
     Drift,
 }
@@ -34,30 +34,15 @@ enum Cause {
 /// with a newline; sensitive values are never shown.
 pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
     let style = Style::new(opts.color);
-    // Deleting a data source only forgets it: nothing to show (as Terraform).
-    let changes: Vec<&ResourceChange> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .filter(|c| !(c.action == Action::Delete && c.addr.resource.mode == Mode::Data))
-        .collect();
+    let changes = shown_changes(plan);
     if opts.summary_only {
         return super::summary::summary(plan, &changes, style);
     }
-    let mut outputs: Vec<&OutputChange> = plan
-        .outputs
-        .iter()
-        .filter(|o| o.action != Action::NoOp)
-        .collect();
-    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let outputs = shown_outputs(plan);
 
     let mut out = String::new();
     let nothing = changes.is_empty() && outputs.is_empty() && plan.leftovers.is_empty();
-    let drift: Vec<&ResourceChange> = plan
-        .drift
-        .iter()
-        .filter(|c| c.action != Action::NoOp)
-        .collect();
+    let drift = shown_drift(plan);
     // Unlike Terraform, drift is shown even when the plan does not respond to it (an
     // ignored attribute, say): knowing that something changed behind Kiln's back matters.
     if !drift.is_empty() {
@@ -90,6 +75,35 @@ pub fn plan_text(plan: &Plan, schemas: &Schemas, opts: &TextOptions) -> String {
         }
     }
     strip_first_newline(out)
+}
+
+/// The changes worth showing, in plan order: no-ops are left out, and so is deleting a
+/// data source, which only forgets it (as Terraform).
+pub(super) fn shown_changes(plan: &Plan) -> Vec<&ResourceChange> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| !(c.action == Action::Delete && c.addr.resource.mode == Mode::Data))
+        .collect()
+}
+
+/// The changed outputs, by name.
+pub(super) fn shown_outputs(plan: &Plan) -> Vec<&OutputChange> {
+    let mut outputs: Vec<&OutputChange> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::NoOp)
+        .collect();
+    outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    outputs
+}
+
+/// What refresh found changed outside Kiln.
+pub(super) fn shown_drift(plan: &Plan) -> Vec<&ResourceChange> {
+    plan.drift
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect()
 }
 
 /// The sections are written as Terraform writes them, each opening with a newline; the
@@ -211,6 +225,16 @@ pub(super) fn display_addr(c: &ResourceChange) -> String {
 
 /// One change: its comment lines, then its body.
 fn resource_text(c: &ResourceChange, schemas: &Schemas, cause: Cause, style: Style) -> String {
+    format!(
+        "{}{}",
+        comment(c, cause, style),
+        change_body(c, schemas, style)
+    )
+}
+
+/// One change's body: `SYMBOL resource "TYPE" "NAME" {`, its attribute diff and the
+/// closing brace, without a trailing newline.
+pub(super) fn change_body(c: &ResourceChange, schemas: &Schemas, style: Style) -> String {
     let r = &c.addr.resource;
     let (keyword, schema) = match r.mode {
         Mode::Managed => ("resource", schemas.resource(&r.type_name)),
@@ -227,8 +251,7 @@ fn resource_text(c: &ResourceChange, schemas: &Schemas, cause: Cause, style: Sty
         &cx,
     );
     format!(
-        "{}{} {keyword} \"{}\" \"{}\" {}",
-        comment(c, cause, style),
+        "{} {keyword} \"{}\" \"{}\" {}",
         action_symbol(c.action, style),
         r.type_name,
         r.name,
@@ -236,8 +259,9 @@ fn resource_text(c: &ResourceChange, schemas: &Schemas, cause: Cause, style: Sty
     )
 }
 
-/// `  # ADDR will be created`, with Terraform's notes on why.
-fn comment(c: &ResourceChange, cause: Cause, style: Style) -> String {
+/// `  # ADDR will be created`, with Terraform's notes on why; one line each, every one
+/// ending with a newline.
+pub(super) fn comment(c: &ResourceChange, cause: Cause, style: Style) -> String {
     let head = style.bold(&format!("  # {}", display_addr(c)));
     let replaced = style.bold_red("replaced");
     let mut out = match (c.action, cause) {
@@ -320,7 +344,7 @@ pub(super) fn note(c: &ResourceChange) -> Option<String> {
 }
 
 /// `  + name = value` lines, names aligned over every output as Terraform does.
-fn outputs_text(plan: &Plan, outputs: &[&OutputChange], style: Style) -> String {
+pub(super) fn outputs_text(plan: &Plan, outputs: &[&OutputChange], style: Style) -> String {
     let width = plan
         .outputs
         .iter()

@@ -250,3 +250,9 @@ fn apply_and_destroy_summaries() {
         "Destroy complete! Resources: 3 destroyed."
     );
 }
+
+#[test]
+fn image_rebuilt_with_modules_and_counts() {
+    let p = fixtures::image_rebuilt_with_modules_and_counts();
+    insta::assert_snapshot!("image_rebuilt_with_modules_and_counts", text(&p));
+}

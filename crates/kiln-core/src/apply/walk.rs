@@ -285,6 +285,20 @@ impl<'a> Walk<'a> {
             match r {
                 Some(r) => {
                     for (addr, (config, planned)) in r.configs {
+                        // A saved plan's sensitive parts must come out as planned; a
+                        // configuration left unknown fails its operation when it starts.
+                        if let Some(Err(e)) = self
+                            .planned
+                            .sealed
+                            .as_ref()
+                            .map(|s| s.check(&addr, &config))
+                        {
+                            self.outcome.diagnostics.push(Diagnostic::error(
+                                "The configuration differs from the saved plan",
+                                e,
+                            ));
+                            continue;
+                        }
                         self.planned
                             .recorded
                             .configs

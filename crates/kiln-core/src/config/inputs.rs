@@ -19,6 +19,8 @@ pub enum InputSource {
     Environment,
     File(PathBuf),
     CommandLine,
+    /// A value recorded in a saved plan, given back when that plan is applied.
+    PlanFile,
 }
 
 /// A value before its variable's type is known: text from the environment or command line
@@ -26,8 +28,13 @@ pub enum InputSource {
 /// variable file.
 #[derive(Debug, Clone)]
 pub enum RawInput {
-    Text { text: String, span: Span },
+    Text {
+        text: String,
+        span: Span,
+    },
     Expr(Expr),
+    /// Already a value of the variable's type (from a saved plan).
+    Value(crate::lang::Value),
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +49,8 @@ pub struct InputValue {
 pub enum CliInput {
     Var(String, String),
     File(PathBuf),
+    /// A variable's value recorded in a saved plan.
+    Value(String, crate::lang::Value),
 }
 
 /// All root inputs, lowest precedence first.
@@ -101,6 +110,11 @@ impl RootInputs {
         for c in cli {
             match c {
                 CliInput::File(path) => inputs.load_file(path, sources, diags),
+                CliInput::Value(name, value) => inputs.values.push(InputValue {
+                    name: name.clone(),
+                    raw: RawInput::Value(value.clone()),
+                    source: InputSource::PlanFile,
+                }),
                 CliInput::Var(name, text) => {
                     let file = sources.add(format!("<value for var.{name}>"), text.as_str());
                     inputs.values.push(InputValue {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::values::same;
-use super::{Action, OutputChange, PlanMode, ResourceChange};
+use super::{Action, OutputChange, PlanMode, Reason, ResourceChange};
 use crate::addr::{InstanceAddr, Mode, Target};
 use crate::config::EvaluatedModule;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -267,4 +267,109 @@ pub fn keep_replaced_in_use(plan: &mut super::Plan) -> Vec<(InstanceAddr, Vec<St
         }
     }
     kept
+}
+
+/// Says, in words, when a change is caused by another object rather than by its own
+/// configuration: a machine replaced because the image it is made from will be rebuilt
+/// (its image id is then unknown until the build), or because something it is placed in
+/// will be replaced.
+pub fn explain_upstream(
+    changes: &mut [ResourceChange],
+    deps: &HashMap<InstanceAddr, BTreeSet<InstanceAddr>>,
+    schemas: &crate::schema::Schemas,
+) {
+    let replaced: HashMap<InstanceAddr, bool> = changes
+        .iter()
+        .filter(|c| c.action.is_replace() && c.deposed.is_empty())
+        .map(|c| {
+            let image = schemas
+                .resource(&c.addr.resource.type_name)
+                .is_some_and(|s| s.kind == crate::schema::ResourceKind::Image);
+            (c.addr.clone(), image)
+        })
+        .collect();
+    for c in changes.iter_mut() {
+        if !c.action.is_replace() || !c.deposed.is_empty() || c.reason != Reason::CannotUpdate {
+            continue;
+        }
+        // Only when what forces it is not known yet: the value the other object's
+        // replacement will produce. A forcing value known now is the configuration's doing.
+        let after = c.after.as_ref();
+        let forced_by_unknown = c.replace_paths.is_empty()
+            || c.replace_paths.iter().any(|p| {
+                after
+                    .and_then(|v| super::values::get_at(v, p))
+                    .is_some_and(|v| !v.is_wholly_known())
+            });
+        if !forced_by_unknown {
+            continue;
+        }
+        let upstream: Vec<String> = deps
+            .get(&c.addr)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| {
+                replaced.get(d).map(|image| {
+                    format!(
+                        "{d} will be {}",
+                        if *image { "rebuilt" } else { "replaced" }
+                    )
+                })
+            })
+            .collect();
+        if !upstream.is_empty() {
+            c.causes
+                .insert(0, crate::provider::Cause::new(upstream.join(" and ")));
+        }
+    }
+}
+
+/// Says when a change answers what refresh found: an object changed or deleted outside
+/// Kiln is replaced or made again.
+pub fn explain_drift(changes: &mut [ResourceChange], drift: &[ResourceChange]) {
+    for d in drift {
+        let Some(c) = changes
+            .iter_mut()
+            .find(|c| c.addr == d.addr && c.deposed == d.deposed)
+        else {
+            continue;
+        };
+        let summary = match (d.action, c.action) {
+            (Action::Delete, Action::Create) => "it was deleted outside Kiln".to_string(),
+            (Action::Update, a) if a.is_replace() || a == Action::Update => {
+                match (&d.before, &d.after) {
+                    (Some(b), Some(a)) => {
+                        let mut attrs = super::values::changed_attributes(b, a);
+                        // Name what forces the replacement, when known; derived values
+                        // (ids, checksums) changing along with it add nothing.
+                        let forcing: BTreeSet<&str> = c
+                            .replace_paths
+                            .iter()
+                            .filter_map(|p| match p.first() {
+                                Some(crate::provider::PathStep::Attr(a)) => Some(a.as_str()),
+                                _ => None,
+                            })
+                            .collect();
+                        if attrs.iter().any(|a| forcing.contains(a.as_str())) {
+                            attrs.retain(|a| forcing.contains(a.as_str()));
+                        }
+                        if attrs.is_empty() {
+                            continue;
+                        }
+                        let more = attrs.len().saturating_sub(3);
+                        attrs.truncate(3);
+                        let list = attrs.join(", ");
+                        if more > 0 {
+                            format!("it was changed outside Kiln ({list} and {more} more)")
+                        } else {
+                            format!("it was changed outside Kiln ({list})")
+                        }
+                    }
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        c.causes.insert(0, crate::provider::Cause::new(summary));
+    }
 }

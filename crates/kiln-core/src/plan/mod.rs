@@ -15,6 +15,7 @@ mod hook;
 mod model;
 mod orphans;
 mod refresh;
+pub mod saved;
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -74,6 +75,11 @@ pub struct Planned {
     /// For each instance, the instances it depends on.
     pub deps: HashMap<InstanceAddr, BTreeSet<InstanceAddr>>,
     pub recorded: Recorded,
+    /// The root variables the plan was made with (recorded in a saved plan).
+    pub variables: BTreeMap<String, crate::lang::Value>,
+    /// For a plan read from a file: the configurations whose sensitive parts were sealed
+    /// there, which apply evaluates again and checks against their digests.
+    pub sealed: Option<saved::SealedConfigs>,
 }
 
 /// Plans `ws` against `state`. Errors (configuration, provider, prevent_destroy) come
@@ -85,27 +91,7 @@ pub fn plan(
     opts: &PlanOptions,
 ) -> Result<Planned, Diagnostics> {
     let mut diags = Diagnostics::new();
-    // Provider blocks may use variables and locals: evaluate once without a hook to know
-    // them before anything talks to a provider.
-    let mut provider_configs = BTreeMap::new();
-    if ws.has_provider_blocks() {
-        let (evaluated, d) = ws.evaluate(engine.schemas, engine.functions, None);
-        if d.has_errors() {
-            return Err(d);
-        }
-        provider_configs = evaluated.providers;
-    }
-    let needed = needed_providers(ws, state, engine.schemas);
-    let (providers, d) = engine.rt.block_on(ProviderSet::configure(
-        engine.factories,
-        needed,
-        &provider_configs,
-        &ws.root_dir,
-    ));
-    if d.has_errors() {
-        return Err(d);
-    }
-    diags.extend(d);
+    let providers = configure_providers(engine, ws, state, &mut diags)?;
 
     let (refreshed, drift) = if opts.refresh {
         let r = engine.rt.block_on(refresh::refresh(
@@ -139,6 +125,7 @@ pub fn plan(
     }
     diags.extend(d);
     let mut recorded = hook.recorded.into_inner();
+    let variables = root_variables(ws, &evaluated);
 
     let graph = graph::build(&ws.tree, &evaluated, engine.schemas);
     let mut deps = graph.instance_dependencies();
@@ -161,6 +148,8 @@ pub fn plan(
     let outputs = finish::output_changes(&evaluated, &refreshed, opts.mode);
     changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
     finish::explain_replacements(&mut changes, &deps, engine.schemas);
+    finish::explain_upstream(&mut changes, &deps, engine.schemas);
+    finish::explain_drift(&mut changes, &drift);
     let leftovers = refreshed
         .temporaries
         .iter()
@@ -182,7 +171,53 @@ pub fn plan(
         providers,
         deps,
         recorded,
+        variables,
+        sealed: None,
     })
+}
+
+/// Configures every provider the configuration or the state uses. Provider blocks may use
+/// variables and locals: the configuration is evaluated once, without a hook, to know
+/// them before anything talks to a provider.
+pub(crate) fn configure_providers(
+    engine: &Engine<'_>,
+    ws: &Workspace,
+    state: &State,
+    diags: &mut Diagnostics,
+) -> Result<ProviderSet, Diagnostics> {
+    let mut provider_configs = BTreeMap::new();
+    if ws.has_provider_blocks() {
+        let (evaluated, d) = ws.evaluate(engine.schemas, engine.functions, None);
+        if d.has_errors() {
+            return Err(d);
+        }
+        provider_configs = evaluated.providers;
+    }
+    let needed = needed_providers(ws, state, engine.schemas);
+    let (providers, d) = engine.rt.block_on(ProviderSet::configure(
+        engine.factories,
+        needed,
+        &provider_configs,
+        &ws.root_dir,
+    ));
+    if d.has_errors() {
+        return Err(d);
+    }
+    diags.extend(d);
+    Ok(providers)
+}
+
+/// The root module's variables with their final values (defaults applied, marks kept).
+pub fn root_variables(
+    ws: &Workspace,
+    evaluated: &crate::config::EvaluatedModule,
+) -> BTreeMap<String, crate::lang::Value> {
+    ws.tree
+        .module
+        .variables
+        .keys()
+        .filter_map(|name| Some((name.clone(), evaluated.scope.var(name)?.clone())))
+        .collect()
 }
 
 /// Every provider configuration the configuration or the state uses.

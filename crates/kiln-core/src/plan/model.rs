@@ -10,7 +10,10 @@ use crate::provider::{AttrPath, Cause};
 use crate::state::State;
 
 /// What happens to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     NoOp,
     Create,
@@ -44,7 +47,8 @@ impl Action {
 }
 
 /// Why an action was chosen, when it is not simply "the configuration says so".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reason {
     None,
     /// The object was tainted (a create that failed part way).
@@ -108,7 +112,8 @@ pub struct OutputChange {
     pub sensitive: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PlanMode {
     Normal,
     Destroy,
@@ -124,7 +129,7 @@ impl fmt::Display for PlanMode {
 }
 
 /// A temporary resource an interrupted build left in state: the apply deletes it first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Leftover {
     pub id: String,
     pub temporary: crate::state::TemporaryState,

@@ -34,6 +34,10 @@ pub struct State {
     /// deletes it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub temporaries: BTreeMap<String, TemporaryState>,
+    /// The id of the saved plan whose apply wrote this state, so that applying the same
+    /// plan file again is refused as "already applied" rather than as a state that moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_plan: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +112,7 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             temporaries: BTreeMap::new(),
+            applied_plan: None,
         }
     }
 

@@ -80,7 +80,7 @@ impl<'a> Evaluator<'a> {
                     "Value for undeclared variable",
                     format!("A variable named \"{}\" was assigned on the command line, but the configuration does not declare it.{hint}", input.name),
                 ),
-                InputSource::Environment => continue,
+                InputSource::Environment | InputSource::PlanFile => continue,
                 InputSource::File(p) => {
                     let d = Diagnostic::warning(
                         "Value for undeclared variable",
@@ -88,7 +88,7 @@ impl<'a> Evaluator<'a> {
                     );
                     match &input.raw {
                         RawInput::Expr(e) => d.at(e.span),
-                        RawInput::Text { .. } => d,
+                        RawInput::Text { .. } | RawInput::Value(_) => d,
                     }
                 }
             };

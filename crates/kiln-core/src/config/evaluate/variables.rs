@@ -38,8 +38,16 @@ pub fn given_from_input(
         InputSource::Environment => format!("the environment variable KILN_VAR_{}", input.name),
         InputSource::File(p) => p.display().to_string(),
         InputSource::CommandLine => "a --var option".to_string(),
+        InputSource::PlanFile => "the saved plan".to_string(),
     };
     let (value, span) = match &input.raw {
+        RawInput::Value(v) => {
+            return Some(Given {
+                value: v.clone(),
+                span: None,
+                origin,
+            })
+        }
         RawInput::Expr(e) => match ctx.eval(e) {
             Ok(v) => (v, e.span),
             Err(d) => {
