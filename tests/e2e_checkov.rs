@@ -1,7 +1,8 @@
 //! Policy tools that read Terraform's JSON plan read Kiln's: the real `kiln` plans a
-//! network and a firewall (`kiln plan --format json`; planning them starts no VM), and
-//! the real `checkov` scans the plan with the policy shipped in examples/policies. It
-//! fails a firewall admitting SSH from 0.0.0.0/0 and passes a safe one.
+//! network and a firewall (`kiln plan --out`, then `kiln show --json`; planning them
+//! starts no VM), and the real `checkov` scans the plan with the policy shipped in
+//! examples/policies. It fails a firewall admitting SSH from 0.0.0.0/0 and passes a safe
+//! one.
 //!
 //! `checkov` must be on PATH (`.ci/run` puts a venv with it there). A missing one fails
 //! the test, since skipping would report a pass for something never run; set
@@ -72,27 +73,36 @@ fn checkov_bin() -> Option<PathBuf> {
     );
 }
 
-/// Plans CONFIG with `ssh_from` and writes the JSON plan to `plan.json` beside it.
+/// Plans CONFIG with `ssh_from` the way a review job does: `kiln plan --out` saves the
+/// plan, `kiln show --json` renders it to `plan.json`. `kiln plan --format json` of the
+/// same configuration must print the same document.
 fn plan_file(dir: &Path, ssh_from: &str) -> PathBuf {
     let var = format!("ssh_from={ssh_from}");
     let state = dir.join("test.kstate");
     let state = state.to_str().expect("a UTF-8 temporary path");
-    let r = kiln(
+    let planning = ["--refresh=false", "--state", state, "--var", &var];
+    let saved = kiln(
         dir,
-        &[
-            "plan",
-            "--format",
-            "json",
-            "--refresh=false",
-            "--state",
-            state,
-            "--var",
-            &var,
-        ],
+        &[&["plan", "--out", "plan.kplan"][..], &planning].concat(),
     );
-    assert_eq!(r.code, 0, "kiln plan:\n{}", r.all());
+    assert_eq!(saved.code, 0, "kiln plan --out:\n{}", saved.all());
+    let shown = kiln(dir, &["show", "--json", "plan.kplan"]);
+    assert_eq!(shown.code, 0, "kiln show --json:\n{}", shown.all());
+    let direct = kiln(
+        dir,
+        &[&["plan", "--format", "json"][..], &planning].concat(),
+    );
+    assert_eq!(direct.code, 0, "kiln plan --format json:\n{}", direct.all());
+    let parse = |text: &str| -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+    };
+    assert_eq!(
+        parse(&shown.stdout),
+        parse(&direct.stdout),
+        "the saved plan renders as the plan itself"
+    );
     let path = dir.join("plan.json");
-    std::fs::write(&path, &r.stdout).expect("write plan.json");
+    std::fs::write(&path, &shown.stdout).expect("write plan.json");
     path
 }
 
