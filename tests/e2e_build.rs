@@ -252,7 +252,7 @@ fn chained_images_build_once_rebuild_on_change_and_never_leave_build_machines() 
     // The same plan, saved and rendered for a pull request, counts the rebuilds.
     let saved = run(dir, &["plan", "--out", "rebuild.kplan"]);
     assert_eq!(saved.code, 0, "{}", saved.all());
-    let md = run(dir, &["show", "--format", "markdown", "rebuild.kplan"]);
+    let md = kiln(dir, &["show", "--format", "markdown", "rebuild.kplan"]);
     assert_eq!(md.code, 0, "{}", md.all());
     assert!(
         md.stdout.contains("| 0 | 0 | 2 | 0 | 2 |"),

@@ -107,6 +107,9 @@ pub fn execute(
         }
     }
     if !planned.plan.has_changes() {
+        if !run.show_plan && !parts.json {
+            println!("\nThe saved plan has no changes: nothing to do.");
+        }
         // Refresh may still have learnt something (drift, an interrupted create found).
         let mut state = planned.plan.prior_state.clone();
         state.applied_plan = run.applied_plan.clone();
