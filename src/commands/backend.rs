@@ -27,6 +27,19 @@ pub fn open_store(
     open(backend, operation, lock_timeout)
 }
 
+/// Opens the state to read it, without the lock (`output`, `show`); `Err` after printing
+/// what is wrong.
+pub fn open_to_read(
+    dir: &Path,
+    state_override: Option<&Path>,
+    no_color: bool,
+) -> Result<Store, ()> {
+    let mut sources = SourceMap::new();
+    open_store(&mut sources, dir, state_override, None, Duration::ZERO).map_err(|d| {
+        crate::ui::print_diagnostics(&sources, &d, no_color);
+    })
+}
+
 /// The backend for the configuration in `dir` (or the local file `state_override`),
 /// without opening it: for `force-unlock`, which must not wait for the lock.
 pub fn backend_for(

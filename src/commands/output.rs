@@ -1,8 +1,6 @@
 //! `kiln output [NAME]`: output values from the state. Sensitive outputs are hidden in
 //! the list, and shown when asked for by name or as JSON (as Terraform does).
 
-use std::time::Duration;
-
 use kiln_core::diag::Diagnostic;
 use kiln_core::lang::Value;
 use kiln_core::source::SourceMap;
@@ -11,19 +9,9 @@ use crate::cli::OutputArgs;
 use crate::render::value_text;
 
 pub fn run(args: OutputArgs) -> u8 {
-    let mut sources = SourceMap::new();
-    let store = match super::backend::open_store(
-        &mut sources,
-        &args.dir,
-        args.state.as_deref(),
-        None,
-        Duration::ZERO,
-    ) {
-        Ok(s) => s,
-        Err(d) => {
-            crate::ui::print_diagnostics(&sources, &d, args.no_color);
-            return 1;
-        }
+    let Ok(store) = super::backend::open_to_read(&args.dir, args.state.as_deref(), args.no_color)
+    else {
+        return 1;
     };
     let outputs = &store.state().outputs;
     let Some(name) = &args.name else {
@@ -60,7 +48,7 @@ pub fn run(args: OutputArgs) -> u8 {
                 kiln_core::diag::did_you_mean(name, names.iter().copied())
             ),
         );
-        crate::ui::print_diagnostics(&sources, &d.into(), args.no_color);
+        crate::ui::print_diagnostics(&SourceMap::new(), &d.into(), args.no_color);
         return 1;
     };
     if args.json {
@@ -77,7 +65,7 @@ pub fn run(args: OutputArgs) -> u8 {
                     "Unsupported value for raw output",
                     format!("The output \"{name}\" is not a string, number or bool; --raw prints only those. Use --json for other values."),
                 );
-                crate::ui::print_diagnostics(&sources, &d.into(), args.no_color);
+                crate::ui::print_diagnostics(&SourceMap::new(), &d.into(), args.no_color);
                 return 1;
             }
         }

@@ -1,8 +1,6 @@
 //! `kiln show [FILE]`: a saved plan as text, Markdown or JSON; without a file, the
 //! current state.
 
-use std::time::Duration;
-
 use kiln_core::lang::Value;
 use kiln_core::source::SourceMap;
 
@@ -18,19 +16,9 @@ pub fn run(args: ShowArgs) -> u8 {
     if let Some(path) = &args.file {
         return show_plan(&args, path, format);
     }
-    let mut sources = SourceMap::new();
-    let store = match super::backend::open_store(
-        &mut sources,
-        &args.dir,
-        args.state.as_deref(),
-        None,
-        Duration::ZERO,
-    ) {
-        Ok(s) => s,
-        Err(d) => {
-            crate::ui::print_diagnostics(&sources, &d, args.no_color);
-            return 1;
-        }
+    let Ok(store) = super::backend::open_to_read(&args.dir, args.state.as_deref(), args.no_color)
+    else {
+        return 1;
     };
     let state = store.state();
     match format {
