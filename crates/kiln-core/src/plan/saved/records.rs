@@ -98,7 +98,7 @@ impl OutputRecord {
         }
     }
 
-    fn to_output(&self) -> Result<OutputChange, String> {
+    pub fn to_output(&self) -> Result<OutputChange, String> {
         let value = |v: &Option<J>| {
             v.as_ref()
                 .map(|j| seal::decode(j, Unseal::Placeholder))

@@ -87,12 +87,18 @@ pub fn resume(
     for r in &file.plan.drift {
         drift.push(r.to_change(Unseal::Placeholder).map_err(damaged)?);
     }
-    let plan_only = file.to_plan()?;
+    let outputs = file
+        .plan
+        .outputs
+        .iter()
+        .map(|o| o.to_output())
+        .collect::<Result<_, _>>()
+        .map_err(damaged)?;
     let plan = Plan {
         mode: file.options.mode,
         drift,
         changes,
-        outputs: plan_only.outputs,
+        outputs,
         leftovers: file.plan.leftovers.clone(),
         prior_state,
         diagnostics: Diagnostics::new(),
