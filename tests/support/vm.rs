@@ -14,7 +14,13 @@ pub fn base_dir() -> &'static Path {
             Some(d) => PathBuf::from(d),
             None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kiln-base"),
         };
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-base-image");
+        // Found upward from the crate, so that tests of workspace members (which include
+        // this file by path) use the same script.
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|d| d.join("scripts/make-base-image"))
+            .find(|p| p.is_file())
+            .expect("scripts/make-base-image in the crate or a directory above it");
         let out = std::process::Command::new("bash")
             .arg(&script)
             .arg(&dir)

@@ -9,8 +9,7 @@
 //! directory in the target dir); the script returns at once when it is already made.
 //! The VM tests take turns (one lock), so that two cores boot one guest at a time.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kiln_core::addr::InstanceAddr;
@@ -23,28 +22,11 @@ use kiln_core::run::{OnError, Recorder, RunContext, Temporary};
 use kiln_qemu::QemuProvider;
 use serde_json::json;
 
-fn base_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = match std::env::var_os("KILN_BASE_DIR") {
-            Some(d) => PathBuf::from(d),
-            None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kiln-base"),
-        };
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/make-base-image");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .arg(&dir)
-            .output()
-            .expect("bash runs");
-        assert!(
-            out.status.success(),
-            "make-base-image failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
-}
+// The base image helper the root crate's VM tests use.
+#[allow(dead_code)]
+#[path = "../../../tests/support/vm.rs"]
+mod vm;
+use vm::base_dir;
 
 /// One VM test at a time (an async lock: it is held across awaits, and a test that
 /// panics releases it).
